@@ -19,7 +19,7 @@ from gitops_guard.models import ErrorKind, ScanError
 
 
 class Kind:
-    """File kinds. A file can have several (a workflow is ``yaml``, ``ci`` and ``github_actions``)."""
+    """File kinds; a file can have several (a workflow is ``yaml``, ``ci``, ``github_actions``)."""
 
     TEXT = "text"
     PYTHON = "python"
@@ -64,7 +64,9 @@ VENDORED_DIRS = frozenset(
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 _PEEK_BYTES = 64 * 1024
 
-_DOCKERFILE_RE = re.compile(r"^(?:Dockerfile|Containerfile)(?:\..+)?$|^.+\.(?:Dockerfile|dockerfile)$")
+_DOCKERFILE_RE = re.compile(
+    r"^(?:Dockerfile|Containerfile)(?:\..+)?$|^.+\.(?:Dockerfile|dockerfile)$"
+)
 _KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 _CI_NAMES = frozenset(
     {
@@ -148,7 +150,9 @@ def classify(path: str, head: bytes, chart_roots: frozenset[str] = frozenset()) 
         kinds.add(Kind.DOCKERFILE)
     if name.endswith((".tf", ".tf.json")):
         kinds.add(Kind.TERRAFORM)
-    if name.endswith(".tf") and ("github_branch_protection" in text or "github_repository_ruleset" in text):
+    if name.endswith(".tf") and (
+        "github_branch_protection" in text or "github_repository_ruleset" in text
+    ):
         kinds.add(Kind.GITHUB_SETTINGS)
     chart = _chart_of(p, chart_roots)
     is_yaml = suffix in (".yaml", ".yml")
@@ -168,17 +172,15 @@ def classify(path: str, head: bytes, chart_roots: frozenset[str] = frozenset()) 
         kinds.update((Kind.GITHUB_ACTIONS, Kind.CI))
     elif name in (".gitlab-ci.yml", ".gitlab-ci.yaml"):
         kinds.update((Kind.GITLAB_CI, Kind.CI))
-    elif name in _CI_NAMES or name.startswith("Jenkinsfile") or (
-        ".circleci" in parts and is_yaml
-    ):
+    elif name in _CI_NAMES or name.startswith("Jenkinsfile") or (".circleci" in parts and is_yaml):
         kinds.add(Kind.CI)
     if parts[-2:] == (".github", "settings.yml"):
         kinds.add(Kind.GITHUB_SETTINGS)
     in_templates = chart is not None and "templates" in p.relative_to(chart).parts[:-1]
     if (is_yaml or suffix == ".json") and not in_templates:
-        if is_yaml and _K8S_RE.search(text) and _K8S_KIND_RE.search(text):
-            kinds.add(Kind.KUBERNETES)
-        elif suffix == ".json" and _JSON_K8S_RE.search(text) and "\"kind\"" in text:
+        if (is_yaml and _K8S_RE.search(text) and _K8S_KIND_RE.search(text)) or (
+            suffix == ".json" and _JSON_K8S_RE.search(text) and '"kind"' in text
+        ):
             kinds.add(Kind.KUBERNETES)
         if _CFN_RE.search(text):
             kinds.add(Kind.CLOUDFORMATION)
@@ -245,9 +247,7 @@ def discover(
     existing: list[Path] = []
     for p in given:
         if not p.exists() and not p.is_symlink():
-            errors.append(
-                ScanError("gitops-guard", f"no such file or directory: {p}", str(p))
-            )
+            errors.append(ScanError("gitops-guard", f"no such file or directory: {p}", str(p)))
         else:
             existing.append(p)
     if not existing:
@@ -272,8 +272,9 @@ def discover(
         else:
             r = _relpath(ap, root)
             if r is None:
-                errors.append(ScanError("gitops-guard", "outside the scan root", str(p),
-                                        ErrorKind.SKIPPED))
+                errors.append(
+                    ScanError("gitops-guard", "outside the scan root", str(p), ErrorKind.SKIPPED)
+                )
             else:
                 candidates[r] = ap
     explicit = bool(named_files) and only_files if explicit_files is None else explicit_files
@@ -283,7 +284,9 @@ def discover(
 
 
 def _chart_roots(relpaths: Iterable[str], root: Path) -> frozenset[str]:
-    charts = {str(PurePosixPath(r).parent) for r in relpaths if PurePosixPath(r).name == "Chart.yaml"}
+    charts = {
+        str(PurePosixPath(r).parent) for r in relpaths if PurePosixPath(r).name == "Chart.yaml"
+    }
     # A named file inside a chart whose Chart.yaml was not named (pre-commit) still belongs to it.
     for r in relpaths:
         for parent in PurePosixPath(r).parents:
@@ -308,25 +311,44 @@ def build_targets(
             if stat.S_ISLNK(st.st_mode):
                 real = full.resolve(strict=True)
                 if real != root and root not in real.parents:
-                    errors.append(ScanError("gitops-guard", "symlink points outside the scan "
-                                            "root; not followed", rel, ErrorKind.SKIPPED))
+                    errors.append(
+                        ScanError(
+                            "gitops-guard",
+                            "symlink points outside the scan root; not followed",
+                            rel,
+                            ErrorKind.SKIPPED,
+                        )
+                    )
                     continue
                 st = real.stat()
                 if stat.S_ISDIR(st.st_mode):
                     continue
             if not stat.S_ISREG(st.st_mode):
-                errors.append(ScanError("gitops-guard", "not a regular file; not opened", rel,
-                                        ErrorKind.SKIPPED))
+                errors.append(
+                    ScanError(
+                        "gitops-guard", "not a regular file; not opened", rel, ErrorKind.SKIPPED
+                    )
+                )
                 continue
         except (OSError, RuntimeError) as exc:
-            reason = "symlink loop" if isinstance(exc, RuntimeError) or getattr(
-                exc, "errno", None) == 40 else exc.strerror or str(exc)
-            errors.append(ScanError("gitops-guard", f"cannot read: {reason}", rel,
-                                    ErrorKind.SKIPPED))
+            reason = (
+                "symlink loop"
+                if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == 40
+                else exc.strerror or str(exc)
+            )
+            errors.append(
+                ScanError("gitops-guard", f"cannot read: {reason}", rel, ErrorKind.SKIPPED)
+            )
             continue
         if st.st_size > max_bytes:
-            errors.append(ScanError("gitops-guard", f"larger than the {max_bytes}-byte limit "
-                                    "(max-file-size); not scanned", rel, ErrorKind.SKIPPED))
+            errors.append(
+                ScanError(
+                    "gitops-guard",
+                    f"larger than the {max_bytes}-byte limit (max-file-size); not scanned",
+                    rel,
+                    ErrorKind.SKIPPED,
+                )
+            )
             continue
         checked.append((rel, full, st.st_size))
     charts = _chart_roots([r for r, _, _ in checked], root)
@@ -335,13 +357,17 @@ def build_targets(
         try:
             head = _peek(full)
         except OSError as exc:
-            errors.append(ScanError("gitops-guard", f"cannot read: {exc.strerror or exc}", rel,
-                                    ErrorKind.SKIPPED))
+            errors.append(
+                ScanError(
+                    "gitops-guard", f"cannot read: {exc.strerror or exc}", rel, ErrorKind.SKIPPED
+                )
+            )
             continue
         kinds = classify(rel, head, charts)
         if not kinds:
-            errors.append(ScanError("gitops-guard", "binary file; not scanned", rel,
-                                    ErrorKind.SKIPPED))
+            errors.append(
+                ScanError("gitops-guard", "binary file; not scanned", rel, ErrorKind.SKIPPED)
+            )
             continue
         targets.append(Target(path=rel, abspath=full, kinds=kinds, size=size))
     return tuple(targets), errors

@@ -1,0 +1,70 @@
+"""The command line: a thin Click layer. Commands live in ``gitops_guard.commands``, one module
+each; :func:`main` is the single place that maps exceptions to exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+import click
+
+from gitops_guard import __version__
+from gitops_guard.commands import COMMANDS
+from gitops_guard.exit_codes import ExitCode
+
+
+class UsageFailure(click.ClickException):
+    """A bad argument or configuration: exit 2 with a one-line message."""
+
+    exit_code = int(ExitCode.USAGE)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="gitops-guard")
+def cli() -> None:
+    """gitops-guard: catch leaked secrets, injectable calls, root containers, public buckets
+    and GitOps anti-patterns before they reach the trunk.
+
+    \b
+    Exit codes: 0 nothing found, 1 findings, 2 usage or configuration error,
+                3 a scanner failed (other findings still reported), 130 interrupted.
+    """
+
+
+for _command in COMMANDS():
+    cli.add_command(_command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code; never lets a traceback reach the user."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        rv = cli.main(args=args, prog_name="gitops-guard", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return int(ExitCode.INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return int(ExitCode.INTERRUPTED)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return int(exc.exit_code if exc.exit_code != 1 else ExitCode.USAGE)
+    except BrokenPipeError:
+        # Output piped into a closed reader (e.g. `| head`): not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return int(ExitCode.OK)
+    except Exception as exc:
+        if os.environ.get("GITOPS_GUARD_DEBUG"):
+            raise
+        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        click.echo(
+            f"gitops-guard: internal error: {type(exc).__name__}: {first_line}"
+            "\n(set GITOPS_GUARD_DEBUG=1 for a traceback, and please report it)",
+            err=True,
+        )
+        return int(ExitCode.SCANNER_FAILED)
+    return int(rv) if isinstance(rv, int) else int(ExitCode.OK)

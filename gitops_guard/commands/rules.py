@@ -1,0 +1,23 @@
+"""``gitops-guard rules``: every rule of every scanner."""
+
+from __future__ import annotations
+
+import click
+
+from gitops_guard.commands.common import scanner_names_option, select_scanners
+
+
+@click.command("rules")
+@scanner_names_option
+def rules(scanner_names: str | None) -> int:
+    """List every rule of every installed scanner (id, severity, name)."""
+    chosen = select_scanners(scanner_names)
+    for scanner in chosen:
+        try:
+            items = scanner.rules()
+        except Exception as exc:  # an engine that is not installed, or broken
+            click.echo(f"{scanner.name}: cannot list rules: {exc}", err=True)
+            continue
+        for rule in items:
+            click.echo(f"{scanner.name:<10}  {rule.id:<28}  {rule.severity.value:<8}  {rule.name}")
+    return 0

@@ -1,0 +1,130 @@
+"""``gitops-guard scan``: run the scanners and print one merged report."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from gitops_guard import config as config_mod
+from gitops_guard import engine, output, targets, triage
+from gitops_guard.cache import Cache
+from gitops_guard.commands.common import UsageError, scanner_names_option, select_scanners
+from gitops_guard.exit_codes import decide
+from gitops_guard.formats import Format
+from gitops_guard.models import Severity
+
+SEVERITIES = [s.value for s in Severity]
+
+
+def _severity(value: str | None) -> Severity | None:
+    return None if value is None else Severity.parse(value)
+
+
+@click.command("scan")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@scanner_names_option
+@click.option(
+    "-f",
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="FORMAT",
+    help=f"Output format, repeatable: {', '.join(f.value for f in Format)}. "
+    "Default: table on a terminal, json otherwise.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="[FORMAT:]FILE",
+    help="Write a report to FILE (atomically). FORMAT:FILE for any format; a bare FILE "
+    "takes the last --format. Repeatable.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES, case_sensitive=False),
+    default=None,
+    help="Exit 1 only for findings at or above this severity. Default: low.",
+)
+@click.option(
+    "--min-severity",
+    type=click.Choice(SEVERITIES, case_sensitive=False),
+    default=None,
+    help="Show only findings at or above this severity. Default: info (all).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes. Default: the number of cores.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=600.0,
+    show_default=True,
+    help="Seconds each scanner may run before it is stopped.",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration file (default: .gitops-guard.toml or pyproject.toml, found "
+    "from the scanned root upward).",
+)
+def scan(
+    paths: tuple[Path, ...],
+    scanner_names: str | None,
+    formats: tuple[str, ...],
+    outputs: tuple[str, ...],
+    fail_on: str | None,
+    min_severity: str | None,
+    jobs: int | None,
+    timeout: float,
+    no_cache: bool,
+    config_file: Path | None,
+) -> int:
+    """Scan PATHS (default: the current directory) with every installed scanner.
+
+    Inside a git work tree a directory covers tracked files plus untracked files that
+    .gitignore does not ignore. Named files (as pre-commit passes them) are scanned exactly.
+    """
+    tty = sys.stdout.isatty()
+    default_format = Format.TABLE if tty else Format.JSON
+    try:
+        dests = output.plan(formats, outputs, default_format)
+    except output.OutputSpecError as exc:
+        raise UsageError(str(exc)) from None
+    if config_file is not None and not config_file.is_file():
+        raise UsageError(f"--config {config_file}: no such file")
+    start = list(paths) or [Path(".")]
+    try:
+        cfg = config_mod.load(
+            targets.scan_root([p for p in start if p.exists()] or [Path(".")]), config_file
+        )
+    except config_mod.ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    chosen = select_scanners(scanner_names, list(cfg.scanners) if cfg.scanners else None)
+    ts = targets.discover(start, max_bytes=cfg.max_file_size)
+    cache = None if no_cache else Cache()
+    report = engine.run(
+        ts,
+        chosen,
+        engine.EngineOptions(
+            jobs=jobs or os.cpu_count() or 1,
+            timeout=timeout,
+            cache=cache,
+            scanner_options=cfg.scanner_options,
+        ),
+    )
+    report = triage.apply(report, min_severity=_severity(min_severity) or cfg.min_severity)
+    width = shutil.get_terminal_size((120, 24)).columns if tty else 120
+    output.emit(report, dests, color=tty and "NO_COLOR" not in os.environ, width=width)
+    return int(decide(report, _severity(fail_on) or cfg.fail_on))

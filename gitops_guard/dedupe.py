@@ -1,0 +1,67 @@
+"""Report one problem once, even when several engines (or one engine twice) report it.
+
+Two findings are the same problem when they are on the same file and line and either carry the same
+rule of the same tool, or belong to the same *topic* below (a hard-coded password found by Bandit
+B105 and by detect-secrets; an unpinned image found by Checkov and by our GitOps rules). The
+survivor is the most severe one (ties: the more specific engine, see ``_PREFERENCE``); it names the
+others in ``Finding.sources``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from gitops_guard.models import Finding
+
+#: rule id -> topic. Rules of different engines that describe the same problem.
+TOPICS: dict[str, str] = {
+    # Hard-coded credentials: Bandit's string checks vs detect-secrets' detectors.
+    "B105": "hardcoded-secret",
+    "B106": "hardcoded-secret",
+    "B107": "hardcoded-secret",
+    # Image not pinned / mutable tag: Checkov's Dockerfile and Kubernetes checks vs GG005.
+    "CKV_DOCKER_7": "mutable-image",
+    "CKV_K8S_14": "mutable-image",
+    "CKV_K8S_43": "mutable-image",
+    "GG005": "mutable-image",
+    # Plaintext Kubernetes Secret: our GG002 vs a secret detector on the same line.
+    "GG002": "hardcoded-secret",
+}
+
+#: Lower wins when severities tie: the engine whose rule is the more specific.
+_PREFERENCE = {"secrets": 0, "gitops": 1, "iac": 2, "dockerfile": 2, "source": 3}
+
+
+def topic(finding: Finding) -> str | None:
+    if finding.scanner == "secrets":
+        return "hardcoded-secret"
+    return TOPICS.get(finding.rule_id)
+
+
+def _rank(f: Finding) -> tuple[int, int, str, str]:
+    return (-f.severity.rank, _PREFERENCE.get(f.scanner, 9), f.tool, f.rule_id)
+
+
+def dedupe(findings: Iterable[Finding]) -> list[Finding]:
+    groups: dict[tuple[str, ...], list[Finding]] = {}
+    for f in findings:
+        t = topic(f)
+        key = (
+            (f.path, str(f.line), "topic", t)
+            if t is not None
+            else (f.path, str(f.line), f.tool, f.rule_id, f.resource or "")
+        )
+        groups.setdefault(key, []).append(f)
+    out: list[Finding] = []
+    for group in groups.values():
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        group.sort(key=_rank)
+        primary = group[0]
+        others = sorted(
+            {f"{f.tool}:{f.rule_id}" for f in group[1:]} - {f"{primary.tool}:{primary.rule_id}"}
+        )
+        out.append(replace(primary, sources=tuple(others)))
+    return out

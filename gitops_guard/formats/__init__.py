@@ -1,0 +1,41 @@
+"""Output formats. Each formatter takes a :class:`~gitops_guard.models.Report` and returns a string;
+the CLI decides where it goes. Modules are imported on demand, so only the table pulls in rich."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+
+from gitops_guard.models import Report
+
+
+class Format(str, enum.Enum):
+    TABLE = "table"
+    JSON = "json"
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    color: bool = False
+    width: int = 120
+
+
+Formatter = Callable[[Report, RenderOptions], str]
+
+#: Every :class:`Format` maps to ``module:function`` (tests check this is exhaustive).
+_FORMATTERS: dict[Format, str] = {
+    Format.TABLE: "gitops_guard.formats.table:render",
+    Format.JSON: "gitops_guard.formats.json:render",
+}
+
+
+def formatter(fmt: Format) -> Formatter:
+    module, func = _FORMATTERS[fmt].split(":")
+    fn: Formatter = getattr(import_module(module), func)
+    return fn
+
+
+def render(fmt: Format, report: Report, options: RenderOptions | None = None) -> str:
+    return formatter(fmt)(report, options or RenderOptions())
