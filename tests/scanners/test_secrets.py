@@ -1,0 +1,84 @@
+"""Parity of the `secrets` scanner with upstream `detect-secrets scan` on the same files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gitops_guard import engine, targets
+from gitops_guard.scanners.secrets import SecretsScanner, loaded_engine
+
+# Built at run time so this test file itself holds no secret-looking literal.
+AWS = "AKIA" + "IOSFODNN7" + "EXAMPLE"
+GH = "ghp_" + "wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx"
+KEY = "-----BEGIN RSA " + "PRIVATE KEY-----\nMIIEpAIBAAKCAQEA1\n-----END RSA PRIVATE KEY-----\n"
+SLACK = "xox" + "b-1234567890-1234567890123-abcdefghijABCDEFGHIJklmn"
+
+FILES = {
+    "config/settings.py": f'aws_key = "{AWS}"\n',
+    "deploy/.env": f"GITHUB_TOKEN={GH}\nDEBUG=true\n",
+    "keys/id_rsa": KEY,
+    "chat.yaml": f"slack:\n  token: {SLACK}\n",
+    "app.js": "const password = 'Sup3rS3cretPassw0rd!';\n",
+    "allowlisted.py": f'aws_key = "{AWS}"  # pragma: allowlist secret\n',
+    "clean.py": "def f():\n    return 42\n",
+    "uuids.txt": "id: 3fa85f64-5717-4562-b3fc-2c963f66afa6\n",
+    "templated.yaml": "password: ${DB_PASSWORD}\n",
+}
+
+
+@pytest.fixture
+def secret_tree(tmp_path: Path) -> Path:
+    for name, text in FILES.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return tmp_path
+
+
+def _upstream(root: Path) -> set[tuple[str, int]]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "detect_secrets", "scan", "--all-files", "."],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    doc = json.loads(proc.stdout)
+    return {(name, s["line_number"]) for name, items in doc["results"].items() for s in items}
+
+
+def test_yelp_detect_secrets_is_the_loaded_engine() -> None:
+    assert loaded_engine().startswith("detect-secrets "), loaded_engine()
+
+
+def test_same_files_and_lines_as_upstream_no_more_false_alarms(secret_tree: Path) -> None:
+    ts = targets.discover([secret_tree], use_git=False)
+    report = engine.run(ts, [SecretsScanner()], engine.EngineOptions(jobs=1))
+    ours = {(f.path, f.line) for f in report.findings}
+    upstream = _upstream(secret_tree)
+    assert {p for p, _ in upstream} >= {"config/settings.py", "deploy/.env", "keys/id_rsa"}
+    assert ours == upstream
+    assert "allowlisted.py" not in {p for p, _ in ours}
+
+
+def test_secret_values_never_reach_the_report(secret_tree: Path) -> None:
+    ts = targets.discover([secret_tree], use_git=False)
+    report = engine.run(ts, [SecretsScanner()], engine.EngineOptions(jobs=1))
+    from gitops_guard.formats import Format, render
+
+    for fmt in Format:
+        text = render(fmt, report)
+        for value in (AWS, GH, SLACK, "Sup3rS3cretPassw0rd!", "MIIEpAIBAAKCAQEA1"):
+            assert value not in text, (fmt, value)
+
+
+def test_corpora_parity(corpora: Path) -> None:
+    for repo in sorted(p for p in corpora.iterdir() if p.is_dir()):
+        ts = targets.discover([repo], use_git=False)
+        report = engine.run(ts, [SecretsScanner()], engine.EngineOptions(jobs=2))
+        assert {(f.path, f.line) for f in report.findings} == _upstream(repo), repo.name

@@ -1,0 +1,177 @@
+"""Engine-level behaviour with fake scanners: merging, ordering, fault isolation, cache."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from gitops_guard import engine, targets
+from gitops_guard.cache import Cache
+from gitops_guard.models import ErrorKind, Finding, ScanResult, Severity
+from gitops_guard.scanners.interface import ScanContext, Scanner, Unit
+from gitops_guard.targets import Kind
+
+
+class LineScanner(Scanner):
+    """Reports every line containing 'BAD' in text files."""
+
+    name = "fake"
+    description = "fake"
+    kinds = frozenset({Kind.TEXT})
+    splittable = True
+    calls_file: Path | None = None
+
+    def scan(self, units: Sequence[Unit], ctx: ScanContext) -> ScanResult:
+        if self.calls_file is not None:
+            with self.calls_file.open("a") as fh:
+                fh.write(f"{len(units)}\n")
+        out = []
+        for unit in units:
+            for t in unit.files:
+                for i, line in enumerate(t.abspath.read_text().splitlines(), 1):
+                    if "BAD" in line:
+                        out.append(
+                            Finding("fake", "fake", "F1", Severity.HIGH, "bad", t.path, i, i)
+                        )
+        return ScanResult(tuple(out))
+
+
+class Exploding(Scanner):
+    name = "boom"
+    description = "raises"
+    kinds = frozenset({Kind.TEXT})
+
+    def scan(self, units: Sequence[Unit], ctx: ScanContext) -> ScanResult:
+        raise RuntimeError("engine exploded\nsecond line quoting file content")
+
+
+class Sleeper(Scanner):
+    name = "sleepy"
+    description = "hangs"
+    kinds = frozenset({Kind.TEXT})
+
+    def scan(self, units: Sequence[Unit], ctx: ScanContext) -> ScanResult:
+        time.sleep(60)
+        return ScanResult()
+
+
+class Crasher(Scanner):
+    name = "crash"
+    description = "dies"
+    kinds = frozenset({Kind.TEXT})
+
+    def scan(self, units: Sequence[Unit], ctx: ScanContext) -> ScanResult:
+        os._exit(9)
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "tree"
+    root.mkdir()
+    for i in range(12):
+        (root / f"f{i:02}.txt").write_text("ok\n" * (i % 3) + "BAD\n" + "ok\n")
+    return root
+
+
+def _run(root: Path, scanners: list[Scanner], **kw: object) -> engine.Report:  # type: ignore[name-defined]
+    ts = targets.discover([root], use_git=False)
+    return engine.run(ts, scanners, engine.EngineOptions(**kw))  # type: ignore[arg-type]
+
+
+def test_findings_are_merged_and_sorted_independently_of_jobs(tree: Path) -> None:
+    one = _run(tree, [LineScanner()], jobs=1)
+    two = _run(tree, [LineScanner()], jobs=2)
+    assert len(one.findings) == 12
+    assert one.findings == two.findings
+    assert [f.path for f in one.findings] == sorted(f.path for f in one.findings)
+
+
+def test_a_failing_scanner_is_an_error_and_others_still_report(tree: Path) -> None:
+    report = _run(tree, [LineScanner(), Exploding()], jobs=2)
+    assert len(report.findings) == 12
+    errors = [e for e in report.errors if e.scanner == "boom"]
+    assert errors and errors[0].kind is ErrorKind.ERROR
+    assert "engine exploded" in errors[0].message
+    assert "second line" not in errors[0].message  # only the first line of engine messages
+    assert report.failed
+
+
+def test_timeout_stops_a_hung_scanner(tree: Path) -> None:
+    start = time.monotonic()
+    report = _run(tree, [LineScanner(), Sleeper()], jobs=2, timeout=1.0)
+    assert time.monotonic() - start < 30
+    assert any(e.scanner == "sleepy" and "timed out" in e.message for e in report.errors)
+    assert len(report.findings) == 12
+
+
+def test_a_crashing_worker_is_reported(tree: Path) -> None:
+    report = _run(tree, [Crasher(), LineScanner()], jobs=1)
+    assert any(e.scanner == "crash" and "died" in e.message for e in report.errors)
+    assert len(report.findings) == 12
+
+
+def test_fingerprints_ignore_line_moves(tree: Path) -> None:
+    before = _run(tree, [LineScanner()], jobs=1)
+    target = tree / "f00.txt"
+    target.write_text("\n" * 10 + target.read_text())
+    after = _run(tree, [LineScanner()], jobs=1)
+    fp_before = {f.fingerprint for f in before.findings if f.path == "f00.txt"}
+    moved = [f for f in after.findings if f.path == "f00.txt"]
+    assert moved[0].line == 11
+    assert {f.fingerprint for f in moved} == fp_before
+
+
+def test_warm_cache_answers_without_running_the_scanner(tree: Path, tmp_path: Path) -> None:
+    calls = tmp_path / "calls"
+    scanner = LineScanner()
+    scanner.calls_file = calls
+    cold = _run(tree, [scanner], jobs=1, cache=Cache(tmp_path / "c"))
+    assert calls.read_text().split() == ["12"]
+    warm_cache = Cache(tmp_path / "c")
+    warm = _run(tree, [scanner], jobs=1, cache=warm_cache)
+    assert calls.read_text().split() == ["12"]  # not called again
+    assert warm.findings == cold.findings
+    assert warm_cache.hits == 12
+    (tree / "f03.txt").write_text("BAD\nBAD\n")
+    _run(tree, [scanner], jobs=1, cache=Cache(tmp_path / "c"))
+    assert calls.read_text().split() == ["12", "1"]  # only the changed file
+
+
+def test_corrupt_cache_entry_is_ignored_and_rewritten(tree: Path, tmp_path: Path) -> None:
+    cold = _run(tree, [LineScanner()], jobs=1, cache=Cache(tmp_path / "c"))
+    entries = sorted((tmp_path / "c").rglob("*.json"))
+    assert entries
+    entries[0].write_text("{not json")
+    again = _run(tree, [LineScanner()], jobs=1, cache=Cache(tmp_path / "c"))
+    assert again.findings == cold.findings
+    assert entries[0].read_text().startswith("{")
+    import json
+
+    json.loads(entries[0].read_text())
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
+def test_read_only_cache_degrades_with_a_notice(tree: Path, tmp_path: Path) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        report = _run(tree, [LineScanner()], jobs=1, cache=Cache(ro))
+    finally:
+        ro.chmod(0o700)
+    assert len(report.findings) == 12
+    assert any("cache disabled" in e.message for e in report.errors)
+    assert not report.failed
+
+
+def test_unwritable_cache_path_degrades_with_a_notice(tree: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("x")
+    report = _run(tree, [LineScanner()], jobs=1, cache=Cache(blocker))
+    assert len(report.findings) == 12
+    assert any("cache disabled" in e.message for e in report.errors)
+    assert not report.failed

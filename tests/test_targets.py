@@ -1,0 +1,120 @@
+"""Discovery and classification on real trees and real git."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import git
+
+from gitops_guard.targets import Kind, classify, discover
+
+
+@pytest.mark.parametrize(
+    ("path", "head", "expected"),
+    [
+        ("app/main.py", b"import os\n", {Kind.TEXT, Kind.PYTHON}),
+        ("Dockerfile", b"FROM alpine\n", {Kind.TEXT, Kind.DOCKERFILE}),
+        ("build/api.Dockerfile", b"FROM alpine\n", {Kind.TEXT, Kind.DOCKERFILE}),
+        ("Dockerfile.prod", b"FROM alpine\n", {Kind.TEXT, Kind.DOCKERFILE}),
+        ("Containerfile", b"FROM alpine\n", {Kind.TEXT, Kind.DOCKERFILE}),
+        ("infra/main.tf", b'resource "x" "y" {}\n', {Kind.TEXT, Kind.TERRAFORM}),
+        (
+            "k8s/app.yaml",
+            b"apiVersion: v1\nkind: Service\n",
+            {Kind.TEXT, Kind.YAML, Kind.KUBERNETES},
+        ),
+        (
+            "cfn.yaml",
+            b"AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n",
+            {Kind.TEXT, Kind.YAML, Kind.CLOUDFORMATION},
+        ),
+        ("other.yaml", b"foo: bar\n", {Kind.TEXT, Kind.YAML}),
+        (
+            ".github/workflows/ci.yml",
+            b"on: push\njobs: {}\n",
+            {Kind.TEXT, Kind.YAML, Kind.GITHUB_ACTIONS, Kind.CI},
+        ),
+        (".gitlab-ci.yml", b"stages: [test]\n", {Kind.TEXT, Kind.YAML, Kind.GITLAB_CI, Kind.CI}),
+        ("Jenkinsfile", b"pipeline {}\n", {Kind.TEXT, Kind.CI}),
+        (
+            "overlays/prod/kustomization.yaml",
+            b"resources: []\n",
+            {Kind.TEXT, Kind.YAML, Kind.KUSTOMIZE},
+        ),
+        ("logo.png", b"\x89PNG\r\n\x1a\n\0\0\0", set()),
+    ],
+)
+def test_classify(path: str, head: bytes, expected: set[str]) -> None:
+    assert classify(path, head) == frozenset(expected)
+
+
+def test_helm_templates_are_not_plain_kubernetes() -> None:
+    charts = frozenset({"charts/web"})
+    tmpl = classify(
+        "charts/web/templates/deploy.yaml", b"apiVersion: apps/v1\nkind: Deployment\n", charts
+    )
+    assert Kind.HELM in tmpl and Kind.KUBERNETES not in tmpl
+    values = classify("charts/web/values.yaml", b"image:\n  tag: latest\n", charts)
+    assert {Kind.HELM, Kind.HELM_VALUES} <= values
+
+
+def test_git_tree_covers_tracked_and_untracked_but_not_ignored(in_git_dir: Path) -> None:
+    (in_git_dir / ".gitignore").write_text("ignored.py\n")
+    (in_git_dir / "tracked.py").write_text("x = 1\n")
+    git(in_git_dir, "add", ".")
+    git(in_git_dir, "commit", "-qm", "init")
+    (in_git_dir / "untracked.py").write_text("y = 2\n")
+    (in_git_dir / "ignored.py").write_text("z = 3\n")
+    ts = discover(["."])
+    assert ts.root == in_git_dir.resolve()
+    assert {t.path for t in ts.targets} == {".gitignore", "tracked.py", "untracked.py"}
+    assert not ts.explicit
+
+
+def test_outside_git_vendored_folders_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("a = 1\n")
+    for vendored in ("node_modules", ".venv", ".terraform", "__pycache__", ".tox"):
+        (tmp_path / vendored).mkdir()
+        (tmp_path / vendored / "x.py").write_text("x = 1\n")
+    ts = discover([tmp_path], use_git=False)
+    assert [t.path for t in ts.targets] == ["src/a.py"]
+
+
+def test_named_files_are_explicit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.py").write_text("a = 1\n")
+    (tmp_path / "b.py").write_text("b = 1\n")
+    ts = discover(["a.py"], use_git=False)
+    assert [t.path for t in ts.targets] == ["a.py"]
+    assert ts.explicit
+
+
+def test_hostile_entries_are_skipped_with_notices(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    outside = tmp_path / "secret.txt"
+    outside.write_text("outside the root\n")
+    (root / "escape.txt").symlink_to(outside)
+    (root / "loop").symlink_to(root / "loop")
+    os.mkfifo(root / "pipe")
+    (root / "big.txt").write_text("x" * 2000)
+    (root / "bin.dat").write_bytes(b"\0\1\2\3")
+    (root / "ok.txt").write_text("fine\n")
+    ts = discover([root], use_git=False, max_bytes=1000)
+    assert [t.path for t in ts.targets] == ["ok.txt"]
+    notices = {e.path: e.message for e in ts.errors}
+    assert "outside the scan root" in notices["escape.txt"]
+    assert "loop" in notices
+    assert "not a regular file" in notices["pipe"]
+    assert "limit" in notices["big.txt"]
+    assert "binary" in notices["bin.dat"]
+
+
+def test_missing_path_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    ts = discover(["nope"], use_git=False)
+    assert not ts.targets
+    assert "no such file" in ts.errors[0].message
