@@ -1,0 +1,304 @@
+"""What the two Checkov-backed scanners (``dockerfile`` and ``iac``) share.
+
+Checkov is driven through its runners' Python API, one framework at a time, and imported lazily
+inside :meth:`CheckovScanner.scan`: only the runner modules a run needs are imported, never
+``checkov.main`` or the runner registry (which import every framework). Before the first import the
+environment is set so Checkov cannot reach the network (:data:`OFFLINE_ENV`); while it runs, its
+logging and any stray prints are swallowed, and whatever it raises becomes a
+:class:`~gitops_guard.models.ScanError`. docs/scanners.md documents the severity mapping and the
+known gaps.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import logging
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_guard.models import ErrorKind, Finding, ScanError, ScanResult, Severity
+from gitops_guard.scanners.interface import ScanContext, Scanner, Unit
+from gitops_guard.targets import Target
+
+#: Set before Checkov is imported (several are read at import time) and kept for the process.
+#: Each one is honoured by checkov 3.2/3.3 (see docs/scanners.md for where).
+OFFLINE_ENV = {
+    # No download of guidelines / BC_* id mappings from the Prisma Cloud API.
+    "BC_SKIP_MAPPING": "TRUE",
+    # No "is there a newer checkov on PyPI" request.
+    "CKV_SKIP_PACKAGE_UPDATE_CHECK": "True",
+    # The github/gitlab/bitbucket *configuration* frameworks fetch repository settings from the
+    # VCS API; we never run them, and this keeps them from fetching if something does.
+    "CKV_GITHUB_CONFIG_FETCH_DATA": "False",
+    "CKV_GITLAB_CONFIG_FETCH_DATA": "False",
+    "CKV_BITBUCKET_CONFIG_FETCH_DATA": "False",
+    # Allowlists of remote Kustomize bases and Helm dependency repos: a value matching nothing
+    # blocks them all (Checkov's documented way), so no `kubectl kustomize` or `helm template
+    # --dependency-update` ever fetches.
+    "CHECKOV_KUSTOMIZE_ALLOWED_REMOTE_PREFIXES": "none",
+    "CHECKOV_HELM_ALLOWED_REMOTE_REPOS": "none",
+    # Never let Checkov edit a user's kustomization.yaml (it can add origin annotations).
+    "CHECKOV_ALLOW_KUSTOMIZE_FILE_EDITS": "False",
+}
+
+#: Defaults the user may override: our engine already runs scanners in parallel processes, so
+#: Checkov's own fork pool would only oversubscribe the cores.
+DEFAULT_ENV = {"CHECKOV_PARALLELIZATION_TYPE": "none"}
+
+
+def prepare_environment() -> None:
+    """Make Checkov offline (idempotent). Called before any Checkov import."""
+    os.environ.update(OFFLINE_ENV)
+    for key, value in DEFAULT_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+@contextlib.contextmanager
+def silenced() -> Iterator[None]:
+    """Swallow Checkov's logging and any writes to stdout/stderr (it logs on the root logger and
+    colorama wraps the standard streams at import)."""
+    out, err = sys.stdout, sys.stderr
+    previous = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            yield
+    finally:
+        logging.disable(previous)
+        sys.stdout, sys.stderr = out, err
+
+
+def import_runner(module: str) -> Any:
+    """Import ``checkov.<module>.runner`` offline and silently; returns its ``Runner`` class."""
+    prepare_environment()
+    with silenced():
+        mod = importlib.import_module(f"checkov.{module}.runner")
+    return mod.Runner
+
+
+# --- severity -------------------------------------------------------------------------------------
+#: Checkov run offline has no severities (they come from the Prisma Cloud API), so we map by check
+#: name. First match wins; anything else is MEDIUM. Keep in step with docs/scanners.md.
+SEVERITY_RULES: tuple[tuple[Severity, re.Pattern[str]], ...] = (
+    (
+        Severity.CRITICAL,
+        re.compile(r"hard[- ]?coded|secrets? (?:are|is) not|plain ?text (?:secret|password)"),
+    ),
+    (
+        Severity.HIGH,
+        re.compile(
+            r"privilege|privileged|\broot\b|as root|admin|\bsudo\b|public|0\.0\.0\.0|::/0"
+            r"|unrestricted|any ip|internet|host (?:network|pid|ipc)|hostnetwork|hostpid|hostipc"
+            r"|host path|hostpath|docker(?:\.sock| socket)|write-all|injection|untrusted|curl"
+            r"|wildcard|\*:\*|secret|credential|password|access key|port 22|\bssh\b"
+        ),
+    ),
+    (
+        Severity.LOW,
+        re.compile(
+            r"healthcheck|liveness|readiness|probe|label|tag|description|version|digest|latest"
+            r"|pull policy|imagepullpolicy|apt-get|\bcpu\b|memory|limits|requests|namespace"
+            r"|\bdefault\b|timeout|logging|log\b|logs\b|monitoring|backup|retention|comment"
+        ),
+    ),
+)
+
+
+def severity_for(check_name: str) -> Severity:
+    text = check_name.lower()
+    for severity, pattern in SEVERITY_RULES:
+        if pattern.search(text):
+            return severity
+    return Severity.MEDIUM
+
+
+# --- running --------------------------------------------------------------------------------------
+@dataclass
+class Job:
+    """One call of one Checkov runner, and the units whose targets it covers."""
+
+    framework: str
+    """Checkov framework name (``terraform``, ``kubernetes``...)."""
+    module: str
+    """The module under ``checkov`` holding its runner (``checkov.<module>.runner``)."""
+    units: list[Unit]
+    files: list[str] = field(default_factory=list)
+    """Absolute files to pass as ``files=``."""
+    root_folder: str | None = None
+    aliases: dict[str, Target] = field(default_factory=dict)
+    """Extra absolute paths (links we made) that stand for a target."""
+
+
+class CheckovScanner(Scanner):
+    """Base of the Checkov-backed scanners: subclasses turn units into :class:`Job` s."""
+
+    process_group = "checkov"
+    distribution = "checkov"
+    splittable = True
+
+    def jobs(self, units: Sequence[Unit], ctx: ScanContext, workdir: Path) -> list[Job]:
+        raise NotImplementedError
+
+    def precheck(self, unit: Unit) -> ScanError | None:
+        """A reason not to hand ``unit`` to Checkov at all (recorded as SKIPPED), or None."""
+        return None
+
+    def scan(self, units: Sequence[Unit], ctx: ScanContext) -> ScanResult:
+        findings: list[Finding] = []
+        errors: list[ScanError] = []
+        runnable: list[Unit] = []
+        for unit in units:
+            problem = self.precheck(unit)
+            if problem is None:
+                runnable.append(unit)
+            else:
+                errors.append(problem)
+        with tempfile.TemporaryDirectory(prefix="gitops-guard-checkov-") as tmp:
+            for job in self.jobs(runnable, ctx, Path(tmp)):
+                f, e = self._run(job)
+                findings.extend(f)
+                errors.extend(e)
+        return ScanResult(tuple(sorted(set(findings), key=lambda x: x.sort_key)), tuple(errors))
+
+    def _run(self, job: Job) -> tuple[list[Finding], list[ScanError]]:
+        try:
+            runner_cls = import_runner(job.module)
+            from checkov.runner_filter import RunnerFilter
+
+            with silenced():
+                runner_filter = RunnerFilter(
+                    framework=[job.framework],
+                    show_progress_bar=False,
+                    download_external_modules=False,
+                    run_image_referencer=False,
+                )
+                runner = runner_cls()
+                # Kustomize and Helm look for their binary here (and pick kubectl or kustomize).
+                check_deps = getattr(runner, "check_system_deps", None)
+                if check_deps is not None and check_deps() is not None:
+                    return [], [
+                        ScanError(
+                            self.name,
+                            f"checkov {job.framework}: a required tool is missing; not rendered",
+                            u.key.partition(":")[2] or u.key,
+                            ErrorKind.SKIPPED,
+                        )
+                        for u in job.units
+                    ]
+                reports = runner.run(
+                    root_folder=job.root_folder,
+                    files=job.files or None,
+                    runner_filter=runner_filter,
+                )
+        except Exception as exc:  # Checkov's failure is data, never a traceback
+            keys = sorted(u.key for u in job.units)
+            where = keys[0] if len(keys) == 1 else f"{len(keys)} units from {keys[0]}"
+            message = f"checkov {job.framework} runner failed on {where}: {type(exc).__name__}"
+            return [], [
+                ScanError(self.name, f"{message}: {exc}", keys[0] if len(keys) == 1 else None)
+            ]
+        if not isinstance(reports, list):
+            reports = [reports]
+        return self._convert(job, reports)
+
+    def _convert(self, job: Job, reports: list[Any]) -> tuple[list[Finding], list[ScanError]]:
+        by_path: dict[str, tuple[Target, Unit]] = {}
+        for unit in job.units:
+            for target in unit.files:
+                for p in _abs_forms(target.abspath):
+                    by_path[p] = (target, unit)
+        for alias, target in job.aliases.items():
+            by_path[alias] = next(
+                (target, u) for u in job.units if any(t.path == target.path for t in u.files)
+            )
+        findings: list[Finding] = []
+        errors: list[ScanError] = []
+        for report in reports:
+            for record in report.failed_checks:
+                # Graph checks on rendered Kustomize output point file_abs_path at the rendered
+                # temporary file, but file_path at the kustomization: try both.
+                found = _lookup(by_path, record.file_abs_path, job.root_folder) or _lookup(
+                    by_path, record.file_path, job.root_folder
+                )
+                if found is None:
+                    continue
+                target, unit = found
+                if not unit.reports(target.path):
+                    continue
+                start, end = [*(record.file_line_range or ()), 0, 0][:2]
+                findings.append(
+                    Finding(
+                        scanner=self.name,
+                        tool="checkov",
+                        rule_id=record.check_id,
+                        severity=severity_for(record.check_name or ""),
+                        message=record.check_name or record.check_id,
+                        path=target.path,
+                        line=max(int(start), 0),
+                        end_line=max(int(end), int(start), 0),
+                        resource=_resource(record.resource, record.file_abs_path, target.path),
+                        help_url=record.guideline or None,
+                    )
+                )
+            for failed in report.parsing_errors:
+                found = _lookup(by_path, failed, job.root_folder)
+                path = found[0].path if found else None
+                if found is None or found[1].reports(found[0].path):
+                    errors.append(
+                        ScanError(
+                            self.name,
+                            f"checkov could not parse this file as {job.framework}; not scanned",
+                            path,
+                            ErrorKind.SKIPPED,
+                        )
+                    )
+        return findings, errors
+
+
+def _resource(resource: str | None, reported: str | None, path: str) -> str | None:
+    """Checkov's resource id, minus the absolute (or temporary) path some runners put in it."""
+    if not resource:
+        return None
+    if reported and resource.startswith(reported):
+        return path + resource[len(reported) :]
+    return resource
+
+
+def _abs_forms(path: Path) -> set[str]:
+    forms = {os.path.abspath(path)}
+    with contextlib.suppress(OSError):
+        forms.add(os.path.realpath(path))
+    return forms
+
+
+def _lookup(
+    by_path: dict[str, tuple[Target, Unit]], reported: str | None, root_folder: str | None
+) -> tuple[Target, Unit] | None:
+    if not reported:
+        return None
+    candidates = [reported]
+    if root_folder and not os.path.isabs(reported):
+        candidates.append(os.path.join(root_folder, reported.lstrip("/")))
+    for candidate in candidates:
+        for form in (os.path.abspath(candidate), os.path.realpath(candidate)):
+            if form in by_path:
+                return by_path[form]
+    return None
+
+
+def link_as(target: Target, name: str, workdir: Path) -> str:
+    """A symlink named ``name`` to ``target`` in a fresh folder under ``workdir``, for a file whose
+    own name Checkov's runner would not accept (a ``Containerfile``, a staged copy)."""
+    folder = Path(tempfile.mkdtemp(dir=workdir))
+    link = folder / name
+    link.symlink_to(os.path.abspath(target.abspath))
+    return str(link)

@@ -1,0 +1,217 @@
+"""``iac``: Terraform, CloudFormation, Kubernetes, Kustomize, Helm and CI workflows via Checkov.
+
+Units (what is read together, and cached together):
+
+- Terraform: one unit per module directory holding all its ``.tf``/``.tf.json`` files, so a
+  resource in ``main.tf`` sees the variables and locals of ``variables.tf``. When the run is
+  ``explicit`` (pre-commit named files), the directory's other Terraform files are read from disk
+  as context and the unit's ``report`` set keeps findings to the named files only.
+- Kustomize: the directory holding ``kustomization.yaml``, rendered by ``kubectl kustomize`` (or
+  ``kustomize build``); skipped with a notice when neither is installed or it names anything that
+  is not on disk (a remote base is never fetched).
+- Helm: the chart directory (``Chart.yaml``), rendered by ``helm template``; skipped with a notice
+  when ``helm`` is not installed or the chart has dependencies (they would be downloaded).
+- Everything else (Kubernetes manifests, CloudFormation, GitHub Actions, GitLab CI): one file each;
+  the files of one framework go to Checkov in one call so its cross-resource graph checks work.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+from gitops_guard.models import ErrorKind, ScanError
+from gitops_guard.scanners.checkov_common import CheckovScanner, Job
+from gitops_guard.scanners.interface import ScanContext, Unit
+from gitops_guard.targets import Kind, Target, build_targets
+
+#: Per-file frameworks: target kind -> (Checkov framework, module holding its runner).
+FILE_FRAMEWORKS = {
+    Kind.KUBERNETES: ("kubernetes", "kubernetes"),
+    Kind.CLOUDFORMATION: ("cloudformation", "cloudformation"),
+    Kind.GITHUB_ACTIONS: ("github_actions", "github_actions"),
+    Kind.GITLAB_CI: ("gitlab_ci", "gitlab_ci"),
+}
+_KUSTOMIZE_REF_KEYS = ("resources", "bases", "components", "crds", "patchesStrategicMerge")
+_TF_SUFFIXES = (".tf", ".tf.json")
+
+
+def _is_tf(name: str) -> bool:
+    return name.endswith(_TF_SUFFIXES)
+
+
+def _root_of(target: Target) -> Path:
+    """The scan root, recovered from a target's absolute path and its root-relative path."""
+    depth = len(PurePosixPath(target.path).parts)
+    return Path(os.path.abspath(target.abspath)).parents[depth - 1]
+
+
+def _context_files(dir_targets: Sequence[Target]) -> tuple[Target, ...]:
+    """The other Terraform files next to ``dir_targets`` on disk, as targets of the same root."""
+    first = dir_targets[0]
+    root = _root_of(first)
+    folder = Path(os.path.abspath(first.abspath)).parent
+    rel_dir = PurePosixPath(first.path).parent
+    known = {t.path for t in dir_targets}
+    candidates: dict[str, Path] = {}
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return ()
+    for entry in entries:
+        rel = str(rel_dir / entry.name) if str(rel_dir) != "." else entry.name
+        if _is_tf(entry.name) and rel not in known and entry.is_file(follow_symlinks=False):
+            candidates[rel] = Path(entry.path)
+    extra, _ = build_targets(candidates, root)
+    return tuple(t for t in extra if Kind.TERRAFORM in t.kinds)
+
+
+def _chart_dir(target: Target) -> str | None:
+    """The chart folder (holding Chart.yaml) a Helm target belongs to, root-relative."""
+    rel = PurePosixPath(target.path)
+    disk = Path(os.path.abspath(target.abspath))
+    for depth, parent in enumerate(rel.parents):
+        if (disk.parents[depth] / "Chart.yaml").is_file():
+            return str(parent)
+    return None
+
+
+class IacScanner(CheckovScanner):
+    name = "iac"
+    description = (
+        "Terraform, CloudFormation, Kubernetes, Kustomize, Helm, GitHub Actions and GitLab CI "
+        "(Checkov)"
+    )
+    kinds = frozenset(
+        {
+            Kind.TERRAFORM,
+            Kind.CLOUDFORMATION,
+            Kind.KUBERNETES,
+            Kind.KUSTOMIZE,
+            Kind.HELM,
+            Kind.GITHUB_ACTIONS,
+            Kind.GITLAB_CI,
+        }
+    )
+
+    def units(self, targets: Sequence[Target], explicit: bool) -> list[Unit]:
+        tf_dirs: dict[str, list[Target]] = defaultdict(list)
+        charts: dict[str, list[Target]] = defaultdict(list)
+        kustomize: dict[str, list[Target]] = defaultdict(list)
+        by_dir: dict[str, list[Target]] = defaultdict(list)
+        units: list[Unit] = []
+        for t in targets:
+            by_dir[t.directory].append(t)
+            if Kind.TERRAFORM in t.kinds and _is_tf(t.path):
+                tf_dirs[t.directory].append(t)
+            if Kind.KUSTOMIZE in t.kinds:
+                kustomize[t.directory].append(t)
+            if Kind.HELM in t.kinds and (chart := _chart_dir(t)) is not None:
+                charts[chart].append(t)
+            if any(k in t.kinds for k in FILE_FRAMEWORKS):
+                units.append(Unit(key=t.path, files=(t,)))
+        for d, files in sorted(tf_dirs.items()):
+            report: frozenset[str] = frozenset()
+            if explicit:
+                report = frozenset(t.path for t in files)
+                files = sorted([*files, *_context_files(files)], key=lambda t: t.path)
+            units.append(Unit(key=f"terraform:{d}", files=tuple(files), report=report))
+        for d, files in sorted(kustomize.items()):
+            rest = [t for t in by_dir[d] if t not in files]
+            units.append(Unit(key=f"kustomize:{d}", files=(*files, *rest)))
+        for d, files in sorted(charts.items()):
+            units.append(Unit(key=f"helm:{d}", files=tuple(files)))
+        return sorted(units, key=lambda u: u.key)
+
+    def precheck(self, unit: Unit) -> ScanError | None:
+        kind, _, folder = unit.key.partition(":")
+        if kind == "kustomize":
+            if not (shutil.which("kubectl") or shutil.which("kustomize")):
+                return self._skip(
+                    folder,
+                    "neither kubectl nor kustomize is installed; Kustomize overlay not rendered",
+                )
+            return self._kustomize_offline(unit, folder)
+        if kind == "helm":
+            if not shutil.which("helm"):
+                return self._skip(folder, "helm is not installed; Helm chart not rendered")
+            chart = next((t for t in unit.files if t.path.endswith("Chart.yaml")), None)
+            deps = _load_yaml(chart.abspath).get("dependencies") if chart else None
+            if deps or any(t.path.endswith("requirements.yaml") for t in unit.files):
+                return self._skip(
+                    folder,
+                    "Helm chart has dependencies, which would be "
+                    "downloaded; not rendered (offline)",
+                )
+        return None
+
+    def _skip(self, folder: str, message: str) -> ScanError:
+        return ScanError(self.name, message, folder, ErrorKind.SKIPPED)
+
+    def _kustomize_offline(self, unit: Unit, folder: str) -> ScanError | None:
+        target = unit.files[0]
+        data = _load_yaml(target.abspath)
+        if "helmCharts" in data:
+            return self._skip(
+                folder,
+                "kustomization uses helmCharts (needs helm and a download); not rendered (offline)",
+            )
+        base = Path(os.path.abspath(target.abspath)).parent
+        for key in _KUSTOMIZE_REF_KEYS:
+            entries = data.get(key)
+            for entry in entries if isinstance(entries, list) else []:
+                ref = entry if isinstance(entry, str) else None
+                if ref is not None and not (base / ref).exists():
+                    return self._skip(
+                        folder,
+                        f"kustomization refers to {ref!r}, which is not "
+                        "on disk (a remote base is never fetched); not rendered",
+                    )
+        return None
+
+    def jobs(self, units: Sequence[Unit], ctx: ScanContext, workdir: Path) -> list[Job]:
+        jobs: list[Job] = []
+        per_file: dict[str, Job] = {}
+        kustomize = Job(framework="kustomize", module="kustomize", units=[])
+        for unit in units:
+            kind, _, folder = unit.key.partition(":")
+            if kind == "terraform":
+                tf = [os.path.abspath(t.abspath) for t in unit.files if t.path.endswith(".tf")]
+                tfj = [os.path.abspath(t.abspath) for t in unit.files if t.path.endswith(".json")]
+                if tf:
+                    jobs.append(Job("terraform", "terraform", [unit], files=tf))
+                if tfj:
+                    jobs.append(Job("terraform_json", "terraform_json", [unit], files=tfj))
+            elif kind == "kustomize":
+                kustomize.units.append(unit)
+                kustomize.files.append(os.path.abspath(unit.files[0].abspath))
+            elif kind == "helm":
+                chart = Path(os.path.abspath(unit.files[0].abspath)).parents[
+                    len(PurePosixPath(unit.files[0].path).relative_to(folder).parts) - 1
+                ]
+                jobs.append(Job("helm", "helm", [unit], root_folder=str(chart)))
+            else:
+                target = unit.files[0]
+                for k, (framework, module) in FILE_FRAMEWORKS.items():
+                    if k in target.kinds:
+                        job = per_file.setdefault(framework, Job(framework, module, []))
+                        job.units.append(unit)
+                        job.files.append(os.path.abspath(target.abspath))
+        if kustomize.units:
+            jobs.append(kustomize)
+        jobs.extend(per_file[k] for k in sorted(per_file))
+        return jobs
+
+
+def _load_yaml(path: Path) -> dict[str, object]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
