@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
-from collections.abc import Sequence
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -62,3 +65,161 @@ def changed_files(top: Path, base: str) -> list[str]:
 def show_index_blob(top: Path, path: str) -> bytes:
     """Content of ``path`` as staged in the index."""
     return _run(["show", f":{path}"], top)
+
+
+#: The object name of the empty tree: the "before" of a repository without commits.
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One entry of ``git ls-files --stage``."""
+
+    mode: str
+    """Octal mode: ``100644``/``100755`` files, ``120000`` symlinks, ``160000`` submodules."""
+    object: str
+    """The blob's object name."""
+    stage: int
+    """0 normally; 1-3 while a merge conflict is unresolved."""
+    path: str
+    """Relative to the work tree, ``/``-separated."""
+
+
+def index_entries(top: Path) -> list[IndexEntry]:
+    """Every entry of the index (``git ls-files --stage -z``)."""
+    out: list[IndexEntry] = []
+    for record in _run(["ls-files", "--stage", "-z"], top).split(b"\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition(b"\t")
+        mode, obj, stage = meta.decode("ascii").split()
+        out.append(IndexEntry(mode, obj, int(stage), os.fsdecode(path)))
+    return out
+
+
+def copy_blobs(top: Path, wanted: Mapping[Path, str], max_bytes: int) -> dict[Path, int]:
+    """Write each blob (object name) to its destination with one ``git cat-file --batch``.
+
+    Raw content, no filters: no smudge (git-lfs never reaches the network), no textconv. A blob
+    larger than ``max_bytes`` is not written. Returns every destination's blob size.
+    """
+    order = list(wanted.items())
+    if not order:
+        return {}
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+    proc = subprocess.Popen(
+        ["git", "cat-file", "--batch"],
+        cwd=top,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    request = b"".join(obj.encode("ascii") + b"\n" for _, obj in order)
+
+    def feed() -> None:
+        assert proc.stdin is not None
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.write(request)
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.close()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    sizes: dict[Path, int] = {}
+    try:
+        for dest, obj in order:
+            header = proc.stdout.readline().split()
+            if len(header) != 3 or header[1] != b"blob":
+                raise GitError(f"cannot read object {obj} from the index")
+            size = int(header[2])
+            sizes[dest] = size
+            remaining = size
+            fh = None
+            if size <= max_bytes:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                fh = dest.open("wb")
+            try:
+                while remaining:
+                    chunk = proc.stdout.read(min(remaining, 1 << 16))
+                    if not chunk:
+                        raise GitError("git cat-file ended early")
+                    remaining -= len(chunk)
+                    if fh is not None:
+                        fh.write(chunk)
+            finally:
+                if fh is not None:
+                    fh.close()
+            proc.stdout.read(1)  # the newline after each object
+    finally:
+        proc.stdout.close()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        writer.join(5)
+    return sizes
+
+
+def verify_commit(top: Path, ref: str) -> str:
+    """The commit ``ref`` names; GitError with a readable message if it names none."""
+    if ref.startswith("-"):
+        raise GitError(f"not a valid revision: {ref!r}")
+    try:
+        return (
+            _run(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], top)
+            .decode()
+            .strip()
+        )
+    except GitError:
+        raise GitError(f"not a valid revision: {ref!r}") from None
+
+
+def head_commit(top: Path) -> str | None:
+    """HEAD's commit, or None in a repository without commits yet."""
+    try:
+        return _run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], top).decode().strip()
+    except GitError:
+        return None
+
+
+def merge_base(top: Path, ref: str) -> str:
+    """The merge-base of ``ref`` and HEAD (GitError with a readable message if there is none)."""
+    commit = verify_commit(top, ref)
+    if head_commit(top) is None:
+        raise GitError("HEAD has no commit yet; nothing to compare with")
+    try:
+        return _run(["merge-base", commit, "HEAD"], top).decode().strip()
+    except GitError:
+        raise GitError(f"{ref!r} and HEAD have no common ancestor") from None
+
+
+def diff_names(top: Path, base: str, *, cached: bool = False) -> list[str]:
+    """Files added, copied, modified or renamed (new name) between ``base`` and the index
+    (``cached``) or the work tree; deleted files are left out."""
+    args = ["diff", "--name-only", "-z", "--no-ext-diff", "-M", "--diff-filter=ACMRTUXB"]
+    args += ["--cached"] if cached else []
+    return _split_z(_run([*args, base, "--"], top))
+
+
+def untracked_files(top: Path) -> list[str]:
+    """Untracked files .gitignore does not ignore."""
+    return _split_z(_run(["ls-files", "-z", "--others", "--exclude-standard"], top))
+
+
+def diff_patch(top: Path, base: str, *, cached: bool = False) -> bytes:
+    """The zero-context patch from ``base`` to the index (``cached``) or the work tree, in a
+    fixed shape whatever the user's configuration (prefixes, colour, external diff, textconv)."""
+    args = [
+        "diff",
+        "-U0",
+        "-M",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+        "--diff-filter=ACMRTUXB",
+    ]
+    args += ["--cached"] if cached else []
+    return _run([*args, base, "--"], top)

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from gitops_guard import config as config_mod
-from gitops_guard import engine, output, targets, triage
+from gitops_guard import engine, output, scope, targets, triage
 from gitops_guard.cache import Cache
 from gitops_guard.commands.common import UsageError, scanner_names_option, select_scanners
 from gitops_guard.exit_codes import decide
@@ -79,6 +79,22 @@ def _severity(value: str | None) -> Severity | None:
     help="Configuration file (default: .gitops-guard.toml or pyproject.toml, found "
     "from the scanned root upward).",
 )
+@click.option(
+    "--staged",
+    is_flag=True,
+    help="Scan the content staged in the git index (not the work tree), staged files only.",
+)
+@click.option(
+    "--diff-base",
+    metavar="REF",
+    help="Scan only files changed since merge-base(REF, HEAD), in the work tree, plus "
+    "untracked files.",
+)
+@click.option(
+    "--diff-lines",
+    is_flag=True,
+    help="With --staged or --diff-base: report only findings on changed lines.",
+)
 def scan(
     paths: tuple[Path, ...],
     scanner_names: str | None,
@@ -90,6 +106,9 @@ def scan(
     timeout: float,
     no_cache: bool,
     config_file: Path | None,
+    staged: bool = False,
+    diff_base: str | None = None,
+    diff_lines: bool = False,
 ) -> int:
     """Scan PATHS (default: the current directory) with every installed scanner.
 
@@ -112,7 +131,19 @@ def scan(
     except config_mod.ConfigError as exc:
         raise UsageError(str(exc)) from None
     chosen = select_scanners(scanner_names, list(cfg.scanners) if cfg.scanners else None)
-    ts = targets.discover(start, max_bytes=cfg.max_file_size)
+    try:
+        chosen_scope = click.get_current_context().with_resource(
+            scope.select(
+                paths,
+                staged_only=staged,
+                diff_base=diff_base,
+                diff_lines=diff_lines,
+                max_bytes=cfg.max_file_size,
+            )
+        )
+    except scope.ScopeError as exc:
+        raise UsageError(str(exc)) from None
+    ts = chosen_scope.targets
     cache = None if no_cache else Cache()
     report = engine.run(
         ts,
@@ -124,6 +155,7 @@ def scan(
             scanner_options=cfg.scanner_options,
         ),
     )
+    report = chosen_scope.restrict(report)
     report = triage.apply(report, min_severity=_severity(min_severity) or cfg.min_severity)
     width = shutil.get_terminal_size((120, 24)).columns if tty else 120
     output.emit(report, dests, color=tty and "NO_COLOR" not in os.environ, width=width)
