@@ -14,6 +14,7 @@ from gitops_guard.models import Report
 class Format(str, enum.Enum):
     TABLE = "table"
     JSON = "json"
+    COMPACT = "compact"
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ Formatter = Callable[[Report, RenderOptions], str]
 _FORMATTERS: dict[Format, str] = {
     Format.TABLE: "gitops_guard.formats.table:render",
     Format.JSON: "gitops_guard.formats.json:render",
+    Format.COMPACT: "gitops_guard.formats.compact:render",
 }
 
 
