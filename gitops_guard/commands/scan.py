@@ -73,6 +73,14 @@ def _severity(value: str | None) -> Severity | None:
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option(
+    "--max-file-size",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="BYTES",
+    help="Skip (with a notice) files larger than this. Default: max-file-size from the "
+    "configuration, else 2 MiB.",
+)
+@click.option(
     "--config",
     "config_file",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -105,6 +113,7 @@ def scan(
     jobs: int | None,
     timeout: float,
     no_cache: bool,
+    max_file_size: int | None,
     config_file: Path | None,
     staged: bool = False,
     diff_base: str | None = None,
@@ -138,7 +147,7 @@ def scan(
                 staged_only=staged,
                 diff_base=diff_base,
                 diff_lines=diff_lines,
-                max_bytes=cfg.max_file_size,
+                max_bytes=cfg.max_file_size if max_file_size is None else max_file_size,
             )
         )
     except scope.ScopeError as exc:
