@@ -13,7 +13,7 @@ def scanners() -> int:
     loaded, failures = registry.load()
     width = max([len(s.name) for s in loaded] + [len(f.name) for f in failures] + [4])
     for s in loaded:
-        click.echo(f"{s.name:<{width}}  {s.engine_label():<28}  {s.description}")
+        click.echo(f"{s.name:<{width}}  {s.engine_label():<38}  {s.description}")
     for f in failures:
         click.echo(f"{f.name:<{width}}  failed to load: {f.error}")
     return 3 if failures else 0

@@ -3,62 +3,74 @@
 Only the hashed secret ever leaves this module: findings carry the detector and line, and a salted
 hash as the anchor of their fingerprint. ``# pragma: allowlist secret`` keeps working.
 
-Checkov depends on ``bc-detect-secrets``, a fork installing the same ``detect_secrets`` module;
-our dependency on ``detect-secrets`` is direct, so pip installs it last and it wins.
-:func:`loaded_engine` tells which one is actually importable (shown by ``gitops-guard scanners``).
+Which engine, deterministically: Checkov depends on ``bc-detect-secrets``, a fork that installs
+the same top-level ``detect_secrets`` module as Yelp's ``detect-secrets``; with both installed,
+whichever pip installs last silently wins (pip 23 installs the fork last, leaving a mix on disk).
+The fork flags more false alarms than upstream (hex AMI ids, keywords in ``setup.cfg``) and lacks
+five upstream detectors. So this scanner runs upstream detect-secrets from the unmodified wheel
+shipped in ``gitops_guard/_vendor`` (sha256 below, checked by the tests), imported from that zip in
+the scanner's own worker process; site-packages keeps only the fork, which Checkov uses.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
-from importlib import metadata
-from importlib.util import find_spec
 from pathlib import Path
 
 from gitops_guard.models import Finding, ScanResult, Severity, stable_hash
 from gitops_guard.scanners.interface import Rule, ScanContext, Scanner, Unit
 from gitops_guard.targets import Kind
 
+ENGINE_VERSION = "1.5.0"
+VENDORED_WHEEL = (
+    Path(__file__).resolve().parents[1]
+    / "_vendor"
+    / f"detect_secrets-{ENGINE_VERSION}-py3-none-any.whl"
+)
+VENDORED_SHA256 = "e24e7b9b5a35048c313e983f76c4bd09dad89f045ff059e354f9943bf45aa060"
 ANCHOR_SALT = "gitops-guard-secret-1"
+HELP_URL = "https://github.com/Yelp/detect-secrets#currently-supported-plugins"
 #: Detectors that match on entropy or keywords alone: less certain than a token format.
 _HEURISTIC = {"Base64HighEntropyString", "HexHighEntropyString", "KeywordDetector"}
 
 
+def use_engine() -> None:
+    """Make ``import detect_secrets`` in this process load the vendored upstream wheel."""
+    loaded = sys.modules.get("detect_secrets")
+    if loaded is not None:
+        if not str(getattr(loaded, "__file__", "")).startswith(str(VENDORED_WHEEL)):
+            raise RuntimeError(
+                f"another detect_secrets ({loaded.__file__}) is already imported in this process"
+            )
+        return
+    if not VENDORED_WHEEL.is_file():
+        raise RuntimeError(f"the detect-secrets engine is missing: {VENDORED_WHEEL}")
+    sys.path.insert(0, str(VENDORED_WHEEL))
+
+
 def loaded_engine() -> str:
-    """``detect-secrets 1.5.0`` or ``bc-detect-secrets 1.5.52``: whichever owns the importable
-    ``detect_secrets`` module (read from the module's version file, without importing it)."""
-    spec = find_spec("detect_secrets")
-    if spec is None or not spec.submodule_search_locations:
-        return "not installed"
-    version_file = Path(next(iter(spec.submodule_search_locations))) / "__version__.py"
-    try:
-        text = version_file.read_text("utf-8")
-    except OSError:
-        return "unknown"
-    version = text.split("=", 1)[-1].strip().strip("'\"")
-    for dist in ("detect-secrets", "bc-detect-secrets"):
-        try:
-            if metadata.version(dist) == version:
-                return f"{dist} {version}"
-        except metadata.PackageNotFoundError:
-            continue
-    return f"detect_secrets {version}"
+    """What ``gitops-guard scanners`` shows for this scanner (without importing the engine)."""
+    if not VENDORED_WHEEL.is_file():
+        return "detect-secrets: missing"
+    return f"detect-secrets {ENGINE_VERSION} (upstream wheel)"
 
 
 class SecretsScanner(Scanner):
     name = "secrets"
     description = "Secrets in any text file (detect-secrets)"
     kinds = frozenset({Kind.TEXT})
-    distribution = "detect-secrets"
+    distribution = None
     splittable = True
 
     def engine_version(self) -> str:
-        return loaded_engine()
+        return ENGINE_VERSION
 
     def engine_label(self) -> str:
         return loaded_engine()
 
     def scan(self, units: Sequence[Unit], ctx: ScanContext) -> ScanResult:
+        use_engine()
         from detect_secrets.core import scan as ds_scan
         from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
         from detect_secrets.settings import default_settings
@@ -85,12 +97,13 @@ class SecretsScanner(Scanner):
                                 anchor=stable_hash(ANCHOR_SALT, secret.type, secret.secret_hash)[
                                     :24
                                 ],
-                                help_url="https://github.com/Yelp/detect-secrets#currently-supported-plugins",
+                                help_url=HELP_URL,
                             )
                         )
         return ScanResult(tuple(findings))
 
     def rules(self) -> Sequence[Rule]:
+        use_engine()
         from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
         mapping: dict[str, type] = get_mapping_from_secret_type_to_class()
@@ -100,7 +113,7 @@ class SecretsScanner(Scanner):
                 name=secret_type,
                 description=f"Hard-coded secret: {secret_type}",
                 severity=Severity.HIGH,
-                help_url="https://github.com/Yelp/detect-secrets#currently-supported-plugins",
+                help_url=HELP_URL,
             )
             for secret_type, cls in sorted(mapping.items(), key=lambda kv: kv[1].__name__)
         ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +12,12 @@ from pathlib import Path
 import pytest
 
 from gitops_guard import engine, targets
-from gitops_guard.scanners.secrets import SecretsScanner, loaded_engine
+from gitops_guard.scanners.secrets import (
+    VENDORED_SHA256,
+    VENDORED_WHEEL,
+    SecretsScanner,
+    loaded_engine,
+)
 
 # Built at run time so this test file itself holds no secret-looking literal.
 AWS = "AKIA" + "IOSFODNN7" + "EXAMPLE"
@@ -41,19 +48,36 @@ def secret_tree(tmp_path: Path) -> Path:
 
 
 def _upstream(root: Path) -> set[tuple[str, int]]:
+    """Upstream's own CLI, from the same unmodified wheel, on the same tree."""
     proc = subprocess.run(
         [sys.executable, "-m", "detect_secrets", "scan", "--all-files", "."],
         cwd=root,
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, "PYTHONPATH": str(VENDORED_WHEEL)},
     )
     doc = json.loads(proc.stdout)
     return {(name, s["line_number"]) for name, items in doc["results"].items() for s in items}
 
 
-def test_yelp_detect_secrets_is_the_loaded_engine() -> None:
-    assert loaded_engine().startswith("detect-secrets "), loaded_engine()
+def test_the_engine_is_the_unmodified_upstream_wheel() -> None:
+    assert hashlib.sha256(VENDORED_WHEEL.read_bytes()).hexdigest() == VENDORED_SHA256
+    assert loaded_engine() == "detect-secrets 1.5.0 (upstream wheel)"
+
+
+def test_the_worker_imports_upstream_even_beside_the_fork() -> None:
+    """In a process where site-packages holds Checkov's bc-detect-secrets, the scanner still
+    loads upstream's module from the wheel."""
+    code = (
+        "from gitops_guard.scanners.secrets import use_engine; use_engine(); "
+        "import detect_secrets, detect_secrets.__version__ as v; "
+        "print(detect_secrets.__file__, v.VERSION)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert str(VENDORED_WHEEL) in out and "1.5.0" in out
 
 
 def test_same_files_and_lines_as_upstream_no_more_false_alarms(secret_tree: Path) -> None:
