@@ -7,6 +7,7 @@ is kept in ``Finding.confidence``. ``# nosec`` keeps working (Bandit handles it)
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 
 from gitops_guard.models import ErrorKind, Finding, ScanError, ScanResult, Severity
@@ -19,6 +20,18 @@ SEVERITY = {
     "LOW": Severity.LOW,
     "UNDEFINED": Severity.INFO,
 }
+
+#: Bandit tests whose message quotes the flagged string literal (``Possible hardcoded password:
+#: 'hunter2'``): that literal is the secret, and must reach no report, cache entry or log.
+_QUOTES_VALUE = frozenset({"B105", "B106", "B107"})
+_QUOTED = re.compile(r"""(['"]).*\1""", re.DOTALL)
+
+
+def redact(test_id: str, text: str) -> str:
+    """Bandit's message without the secret it may quote."""
+    if test_id in _QUOTES_VALUE:
+        return _QUOTED.sub("(value redacted)", text)
+    return text
 
 
 class SourceScanner(Scanner):
@@ -60,7 +73,7 @@ class SourceScanner(Scanner):
                     tool="bandit",
                     rule_id=issue.test_id,
                     severity=SEVERITY.get(issue.severity, Severity.INFO),
-                    message=issue.text,
+                    message=redact(issue.test_id, issue.text),
                     path=path,
                     line=int(issue.lineno),
                     end_line=int(max(lines)),

@@ -93,3 +93,21 @@ def test_bandit_example_corpus_parity(tmp_path: Path) -> None:
     report = engine.run(ts, [SourceScanner()], engine.EngineOptions(jobs=2))
     ours = {(Path(f.path).name, f.rule_id, f.line, f.severity.value) for f in report.findings}
     assert ours == _bandit_cli(root)
+
+
+def test_hardcoded_password_messages_do_not_quote_the_value(tmp_path: Path) -> None:
+    """Bandit's B105/B106/B107 messages quote the literal; findings (and so reports and the
+    cache) must not."""
+    (tmp_path / "creds.py").write_text(
+        "password = 'Zq8vT3kLm9WpR2xY'\n"
+        'connect(password="Wm4Xq9Lt2Kv7Rp3N")\n'
+        "def f(secret='Pl5Nz8Qc1Vb6Hy4T'):\n    pass\n"
+    )
+    ts = targets.discover([tmp_path], use_git=False)
+    report = engine.run(ts, [SourceScanner()], engine.EngineOptions(jobs=1))
+    rules = {f.rule_id for f in report.findings}
+    assert {"B105", "B106", "B107"} <= rules
+    text = repr(report)
+    for value in ("Zq8vT3kLm9WpR2xY", "Wm4Xq9Lt2Kv7Rp3N", "Pl5Nz8Qc1Vb6Hy4T"):
+        assert value not in text
+    assert all("(value redacted)" in f.message for f in report.findings if f.rule_id == "B105")
