@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -83,31 +84,14 @@ def test_syntax_errors_are_skipped_notices(sample_tree: Path) -> None:
     assert not report.failed
 
 
-def test_bandit_example_corpus_parity(tmp_path: Path) -> None:
-    """Bandit's own examples directory, where a source checkout of Bandit is available."""
-    candidates = [Path(p) for p in sys.path if (Path(p) / "bandit" / "examples").is_dir()]
-    if not candidates:
-        pytest.skip("Bandit's examples/ is not installed (only in its source repository)")
-    root = candidates[0] / "bandit" / "examples"
+def test_bandit_example_corpus_parity() -> None:
+    """Bandit's own examples/ (from its sdist; .ci/run fetches it and sets BANDIT_EXAMPLES)."""
+    root = Path(os.environ.get("BANDIT_EXAMPLES", "/nonexistent"))
+    if not root.is_dir():
+        pytest.skip("set BANDIT_EXAMPLES to the examples/ folder of Bandit's sdist")
     ts = targets.discover([root], use_git=False)
     report = engine.run(ts, [SourceScanner()], engine.EngineOptions(jobs=2))
     ours = {(Path(f.path).name, f.rule_id, f.line, f.severity.value) for f in report.findings}
-    assert ours == _bandit_cli(root)
-
-
-def test_hardcoded_password_messages_do_not_quote_the_value(tmp_path: Path) -> None:
-    """Bandit's B105/B106/B107 messages quote the literal; findings (and so reports and the
-    cache) must not."""
-    (tmp_path / "creds.py").write_text(
-        "password = 'Zq8vT3kLm9WpR2xY'\n"
-        'connect(password="Wm4Xq9Lt2Kv7Rp3N")\n'
-        "def f(secret='Pl5Nz8Qc1Vb6Hy4T'):\n    pass\n"
-    )
-    ts = targets.discover([tmp_path], use_git=False)
-    report = engine.run(ts, [SourceScanner()], engine.EngineOptions(jobs=1))
-    rules = {f.rule_id for f in report.findings}
-    assert {"B105", "B106", "B107"} <= rules
-    text = repr(report)
-    for value in ("Zq8vT3kLm9WpR2xY", "Wm4Xq9Lt2Kv7Rp3N", "Pl5Nz8Qc1Vb6Hy4T"):
-        assert value not in text
-    assert all("(value redacted)" in f.message for f in report.findings if f.rule_id == "B105")
+    upstream = _bandit_cli(root)
+    assert len(upstream) > 100
+    assert ours == upstream
