@@ -15,6 +15,10 @@ class Format(str, enum.Enum):
     TABLE = "table"
     JSON = "json"
     COMPACT = "compact"
+    SARIF = "sarif"
+    GITHUB = "github"
+    JUNIT = "junit"
+    GITLAB = "gitlab"
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,10 @@ _FORMATTERS: dict[Format, str] = {
     Format.TABLE: "gitops_guard.formats.table:render",
     Format.JSON: "gitops_guard.formats.json:render",
     Format.COMPACT: "gitops_guard.formats.compact:render",
+    Format.SARIF: "gitops_guard.formats.sarif:render",
+    Format.GITHUB: "gitops_guard.formats.github:render",
+    Format.JUNIT: "gitops_guard.formats.junit:render",
+    Format.GITLAB: "gitops_guard.formats.gitlab:render",
 }
 
 
