@@ -1,0 +1,103 @@
+"""Small helpers shared by the Terraform and Kubernetes drift readers: paths, values, findings."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+
+from gitops_guard.models import Finding, Report, ScanError
+
+SCANNER = "drift"
+TOOL = "gitops-guard"
+"""Findings name gitops-guard as their engine: Terraform and kubectl only produced the inputs."""
+SENSITIVE = "(sensitive)"
+ABSENT = "(absent)"
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+_MAX_VALUE_CHARS = 80
+_MAX_FIELDS_SHOWN = 8
+
+
+class Absent:
+    """Marks a side of a change where the field does not exist (distinct from ``null``)."""
+
+    _instance: Absent | None = None
+
+    def __new__(cls) -> Absent:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return ABSENT
+
+
+MISSING = Absent()
+
+
+def key_segment(key: object) -> str:
+    """``.name`` for a plain key, ``["prometheus.io/scrape"]`` for anything else."""
+    text = str(key)
+    if _PLAIN_KEY.match(text):
+        return f".{text}"
+    return "[" + json.dumps(text) + "]"
+
+
+def child(path: str, key: object) -> str:
+    """The path of ``key`` below ``path``: ``spec.replicas``, ``tags["kubernetes.io/role"]``."""
+    return (path + key_segment(key)).lstrip(".")
+
+
+def same(a: object, b: object) -> bool:
+    """Deep equality that keeps ``True`` apart from ``1`` (JSON and YAML tell them apart)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
+        return False
+    try:
+        return bool(a == b)
+    except Exception:  # exotic YAML values (dates vs strings) never compare as equal
+        return False
+
+
+def show(value: object) -> str:
+    """A short, single-line rendering of a value for a finding message."""
+    if isinstance(value, Absent):
+        return ABSENT
+    if isinstance(value, str):
+        text = (
+            value if value and value.strip() == value and "\n" not in value else json.dumps(value)
+        )
+    else:
+        text = json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+    if len(text) > _MAX_VALUE_CHARS:
+        text = text[: _MAX_VALUE_CHARS - 3] + "..."
+    return text
+
+
+def summarize(changes: Iterable[str]) -> str:
+    """``a; b; c`` for the first few changes, with a count of the rest."""
+    items = list(changes)
+    shown = items[:_MAX_FIELDS_SHOWN]
+    rest = len(items) - len(shown)
+    text = "; ".join(shown)
+    return f"{text}; (+{rest} more)" if rest else text
+
+
+def build_report(
+    findings: Iterable[Finding], errors: Iterable[ScanError], files: int, **extras: object
+) -> Report:
+    """A drift :class:`Report` with findings in a deterministic order."""
+    ordered = sorted(findings, key=lambda f: (*f.sort_key, f.resource or "", f.message))
+    return Report(
+        findings=tuple(ordered),
+        errors=tuple(errors),
+        scanners=(SCANNER,),
+        files_scanned=files,
+        extras=dict(extras),
+    )
