@@ -1,11 +1,47 @@
-"""Configuration: ``[tool.gitops-guard]`` in pyproject.toml or ``.gitops-guard.toml``."""
+"""Configuration: ``[tool.gitops-guard]`` in pyproject.toml or ``.gitops-guard.toml``.
+
+:func:`load` finds the file (from the scan root upward, the first directory that has one wins;
+``--config FILE`` overrides), parses it with :mod:`tomllib` and validates it into a frozen
+:class:`Config`. Anything wrong - invalid TOML, an unknown key, a wrong type, an unknown scanner
+or severity - raises :class:`ConfigError` whose message names the file and the key and suggests a
+fix; the CLI turns it into exit 2. docs/configuration.md documents every key.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import difflib
+import fnmatch
+import functools
+import os
+import re
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from gitops_guard.models import Severity
+from gitops_guard.targets import TargetSet
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+DEDICATED = ".gitops-guard.toml"
+PYPROJECT = "pyproject.toml"
+TABLE = "tool.gitops-guard"
+DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+
+#: Where a value came from when nothing configured it / when an option gave it.
+DEFAULT = "default"
+COMMAND_LINE = "command line"
+
+#: Options of built-in scanners (``[tool.gitops-guard.scanners.NAME]``), checked like the rest:
+#: option -> kind. Scanners not listed here receive their table unchecked.
+SCANNER_OPTIONS: dict[str, dict[str, str]] = {
+    "source": {"skips": "list", "tests": "list"},
+}
 
 
 class ConfigError(Exception):
@@ -13,18 +49,459 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class SuppressionSettings:
+    """``[tool.gitops-guard.suppressions]``: how inline ``gitops-guard: ignore[...]`` behaves."""
+
+    enabled: bool = True
+    """Honour inline suppression comments at all (false: an audit run that shows everything)."""
+    require_reason: bool = True
+    """A suppression without a reason after ``]`` suppresses nothing."""
+    report_invalid: bool = True
+    """Report a suppression without a rule id (or, with ``require-reason``, without a reason) as a
+    ``GG-SUPPRESS`` finding of its own."""
+
+
+@dataclass(frozen=True)
 class Config:
     """The effective configuration (defaults where nothing was configured)."""
 
     scanners: tuple[str, ...] | None = None
+    """Scanners to run; None for every installed one."""
     fail_on: Severity = Severity.LOW
+    """Exit 1 when a shown finding is at or above this severity."""
     min_severity: Severity = Severity.INFO
+    """Show only findings at or above this severity (the others are counted as hidden)."""
     exclude: tuple[str, ...] = ()
-    max_file_size: int = 2 * 1024 * 1024
-    scanner_options: dict[str, dict[str, object]] = field(default_factory=dict)
+    """gitignore-style patterns, relative to the configuration file's directory."""
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    """Files larger than this many bytes are skipped (and reported as skipped)."""
+    scanner_options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    """``[tool.gitops-guard.scanners.NAME]`` tables, passed to each scanner as its options."""
+    skip_rules: tuple[str, ...] = ()
+    """Rule ids (``fnmatch`` globs) whose findings are dropped."""
+    enable_rules: tuple[str, ...] = ()
+    """Rule ids (globs) kept even when ``skip_rules`` matches them (exceptions to skip-rules)."""
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    """Severity override per rule id (globs allowed; an exact id wins, then the first glob)."""
+    baseline: Path | None = None
+    """Baseline file hiding accepted findings (absolute once loaded)."""
+    suppressions: SuppressionSettings = field(default_factory=SuppressionSettings)
     source: Path | None = None
+    """The configuration file, if one was found."""
+    origins: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """Key -> where its value came from (a file path or ``command line``); default otherwise."""
+
+    # ---- questions the rest of the program asks ------------------------------------------
+
+    def origin(self, key: str) -> str:
+        return self.origins.get(key, DEFAULT)
+
+    @functools.cached_property
+    def _exclude_spec(self) -> Any:
+        return compile_patterns(self.exclude)
+
+    def excluded(self, root: Path, relpath: str) -> bool:
+        """True when the file ``relpath`` (relative to the scan ``root``) matches ``exclude``.
+        Patterns are relative to the configuration file's directory when the file is below it."""
+        if not self.exclude:
+            return False
+        path = relpath
+        if self.source is not None:
+            base = self.source.parent
+            full = os.path.normpath(os.path.join(root, relpath))
+            rel = os.path.relpath(full, base)
+            if not rel.startswith(".."):
+                path = rel.replace(os.sep, "/")
+        return bool(self._exclude_spec.match_file(path))
+
+    def rule_skipped(self, rule_id: str) -> bool:
+        """True when ``skip-rules`` matches ``rule_id`` and ``enable-rules`` does not."""
+        return _matches(rule_id, self.skip_rules) and not _matches(rule_id, self.enable_rules)
+
+    def severity_for(self, rule_ids: Iterable[str]) -> Severity | None:
+        """The override for the first of ``rule_ids`` that has one (exact id before glob)."""
+        ids = list(rule_ids)
+        for rid in ids:
+            if rid in self.severity:
+                return self.severity[rid]
+        for rid in ids:
+            for pattern, sev in self.severity.items():
+                if _is_glob(pattern) and fnmatch.fnmatchcase(rid, pattern):
+                    return sev
+        return None
+
+    def override(self, origin: str = COMMAND_LINE, **values: object) -> Config:
+        """A copy with ``values`` (field names; None means "not given") set from ``origin``."""
+        given = {k: v for k, v in values.items() if v is not None}
+        if not given:
+            return self
+        origins = dict(self.origins)
+        for name in given:
+            origins[name.replace("_", "-")] = origin
+        return replace(self, **given, origins=origins)  # type: ignore[arg-type]
+
+    def describe(self) -> list[tuple[str, object, str]]:
+        """Every setting as ``(key, value, origin)``, in documentation order."""
+        rows: list[tuple[str, object, str]] = [
+            (
+                "scanners",
+                list(self.scanners) if self.scanners is not None else "all installed",
+                self.origin("scanners"),
+            ),
+            ("exclude", list(self.exclude), self.origin("exclude")),
+            ("fail-on", self.fail_on.value, self.origin("fail-on")),
+            ("min-severity", self.min_severity.value, self.origin("min-severity")),
+            ("skip-rules", list(self.skip_rules), self.origin("skip-rules")),
+            ("enable-rules", list(self.enable_rules), self.origin("enable-rules")),
+            ("max-file-size", self.max_file_size, self.origin("max-file-size")),
+            ("baseline", str(self.baseline) if self.baseline else None, self.origin("baseline")),
+        ]
+        for rid, sev in self.severity.items():
+            rows.append((f"severity.{rid}", sev.value, self.origin("severity")))
+        sup = self.suppressions
+        for key, value in (
+            ("enabled", sup.enabled),
+            ("require-reason", sup.require_reason),
+            ("report-invalid", sup.report_invalid),
+        ):
+            rows.append((f"suppressions.{key}", value, self.origin(f"suppressions.{key}")))
+        for name, options in sorted(self.scanner_options.items()):
+            for key, opt in options.items():
+                rows.append((f"scanners.{name}.{key}", opt, self.origin(f"scanners.{name}")))
+        return rows
+
+
+def _is_glob(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[")
+
+
+def _matches(rule_id: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatchcase(rule_id, p) for p in patterns)
+
+
+def compile_patterns(patterns: Sequence[str]) -> Any:
+    """A gitignore-style matcher for ``patterns`` (raises ValueError for an invalid one)."""
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
+
+
+# ---- finding the file ------------------------------------------------------------------------
+
+
+def _display(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return rel if not rel.startswith("..") else str(path)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(f"{_display(path)}: cannot read: {reason}") from None
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{_display(path)}: invalid TOML: {exc}") from None
+    return data
+
+
+def _tool_table(path: Path, data: Mapping[str, Any]) -> dict[str, Any] | None:
+    tool = data.get("tool")
+    if not isinstance(tool, dict):
+        return None
+    table = tool.get("gitops-guard")
+    if table is None:
+        for near in ("gitops_guard", "gitopsguard", "gitops-gaurd"):
+            if near in tool:
+                raise ConfigError(
+                    f"{_display(path)}: [tool.{near}] is not read; "
+                    f"did you mean [tool.gitops-guard]?"
+                )
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{_display(path)}: [tool.gitops-guard] must be a table")
+    return table
+
+
+def _table_of(path: Path) -> tuple[dict[str, Any], str] | None:
+    """The gitops-guard table of ``path`` and how to name it in messages, or None."""
+    data = _read_toml(path)
+    if path.name == PYPROJECT:
+        table = _tool_table(path, data)
+        return None if table is None else (table, f"[{TABLE}]")
+    # A dedicated file holds the keys at its top level; [tool.gitops-guard] is accepted too.
+    if set(data) == {"tool"} and (table := _tool_table(path, data)) is not None:
+        return table, f"[{TABLE}]"
+    return data, ""
+
+
+def find(root: Path) -> Path | None:
+    """The configuration file for a scan rooted at ``root``: in ``root`` or the nearest parent,
+    ``.gitops-guard.toml`` before ``pyproject.toml`` (only one with ``[tool.gitops-guard]``).
+    The search stops at the repository root (a directory holding ``.git``)."""
+    for directory in (root, *root.parents):
+        dedicated = directory / DEDICATED
+        if dedicated.is_file():
+            return dedicated
+        pyproject = directory / PYPROJECT
+        if pyproject.is_file() and _tool_table(pyproject, _read_toml(pyproject)) is not None:
+            return pyproject
+        if (directory / ".git").exists():
+            return None
+    return None
 
 
 def load(root: Path, explicit: Path | None = None) -> Config:
     """Find and validate the configuration for a scan rooted at ``root``."""
-    return Config()
+    path = explicit if explicit is not None else find(root.resolve())
+    if path is None:
+        return Config()
+    found = _table_of(path)
+    if found is None:
+        raise ConfigError(f"{_display(path)}: has no [{TABLE}] table")
+    table, where = found
+    return parse(table, path.resolve(), where)
+
+
+# ---- validation -------------------------------------------------------------------------------
+
+
+def _suggest(name: str, choices: Iterable[str]) -> str:
+    options = sorted(choices)
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return f" (known: {', '.join(options)})" if options else ""
+
+
+class _Checker:
+    def __init__(self, path: Path, where: str) -> None:
+        self.path = path
+        self.where = where
+        self.origin = str(path)
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        table = f"{self.where} " if self.where.startswith("[") else ""
+        return ConfigError(f"{_display(self.path)}: {table}key {key!r}: {problem}")
+
+    def unknown(self, key: str, known: Iterable[str]) -> ConfigError:
+        return self.fail(key, f"unknown key{_suggest(key, known)}")
+
+    def string_list(self, key: str, value: object) -> tuple[str, ...]:
+        if isinstance(value, str):
+            raise self.fail(key, f"expected a list of strings, got a string (write [{value!r}])")
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(key, f"expected a list of strings, got {_type(value)}")
+        return tuple(value)
+
+    def boolean(self, key: str, value: object) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(key, f"expected true or false, got {_type(value)}")
+        return value
+
+    def severity(self, key: str, value: object) -> Severity:
+        if not isinstance(value, str):
+            raise self.fail(key, f"expected a severity string, got {_type(value)}")
+        try:
+            return Severity.parse(value)
+        except ValueError:
+            names = [s.value for s in Severity]
+            raise self.fail(
+                key, f"unknown severity {value!r}{_suggest(value.lower(), names)}"
+            ) from None
+
+    def size(self, key: str, value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise self.fail(
+                key, f"expected a number of bytes or a size like '2MiB', got {_type(value)}"
+            )
+        n = parse_size(value)
+        if n is None:
+            raise self.fail(key, f"invalid size {value!r} (use bytes, or e.g. '512KiB', '2MB')")
+        return n
+
+
+def _type(value: object) -> str:
+    names = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+_SIZE_RE = re.compile(r"^\s*(\d+)\s*([kmg]?)(?:i?b)?\s*$", re.IGNORECASE)
+
+
+def parse_size(value: int | str) -> int | None:
+    """Bytes from ``1048576``, ``'1024k'``, ``'2MB'``, ``'2MiB'`` (K, M, G are powers of 1024);
+    None when invalid or not positive."""
+    if isinstance(value, int):
+        return value if value > 0 else None
+    m = _SIZE_RE.match(value)
+    if m is None:
+        return None
+    n = int(m.group(1)) * 1024 ** " kmg".index((m.group(2) or " ").lower())
+    return n if n > 0 else None
+
+
+KEYS = (
+    "scanners",
+    "exclude",
+    "fail-on",
+    "min-severity",
+    "skip-rules",
+    "enable-rules",
+    "severity",
+    "max-file-size",
+    "baseline",
+    "suppressions",
+)
+SUPPRESSION_KEYS = ("enabled", "require-reason", "report-invalid")
+
+
+def parse(table: Mapping[str, Any], path: Path, where: str = f"[{TABLE}]") -> Config:
+    """Validate one gitops-guard table read from ``path`` into a :class:`Config`."""
+    from gitops_guard import scanners as registry
+
+    check = _Checker(path, where)
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    known_scanners = sorted(registry.available())
+    for key, value in table.items():
+        if key not in KEYS:
+            raise check.unknown(key, KEYS)
+        origins[key] = check.origin
+        if key == "scanners":
+            enabled, options = _scanners(check, value, known_scanners, origins)
+            if enabled is not None:
+                values["scanners"] = enabled
+            else:
+                origins.pop("scanners")
+            values["scanner_options"] = options
+        elif key == "exclude":
+            patterns = check.string_list(key, value)
+            for p in patterns:
+                try:
+                    compile_patterns([p])
+                except ValueError:
+                    raise check.fail(key, f"invalid gitignore-style pattern {p!r}") from None
+            values["exclude"] = patterns
+        elif key in ("fail-on", "min-severity"):
+            values[key.replace("-", "_")] = check.severity(key, value)
+        elif key in ("skip-rules", "enable-rules"):
+            values[key.replace("-", "_")] = check.string_list(key, value)
+        elif key == "severity":
+            if not isinstance(value, dict):
+                raise check.fail(key, f"expected a table of rule id = severity, got {_type(value)}")
+            values["severity"] = {
+                str(rid): check.severity(f"severity.{rid}", sev) for rid, sev in value.items()
+            }
+        elif key == "max-file-size":
+            values["max_file_size"] = check.size(key, value)
+        elif key == "baseline":
+            if not isinstance(value, str) or not value.strip():
+                raise check.fail(key, f"expected a file path string, got {_type(value)}")
+            values["baseline"] = (path.parent / value).resolve()
+        elif key == "suppressions":
+            origins.pop(key)
+            values["suppressions"] = _suppressions(check, value, origins)
+    return Config(**values, source=path, origins=origins)
+
+
+def _scanners(
+    check: _Checker, value: object, known: list[str], origins: dict[str, str]
+) -> tuple[tuple[str, ...] | None, dict[str, dict[str, object]]]:
+    """``scanners = [...]`` (the enabled list), or a table with ``enabled``/``disabled`` lists and
+    one sub-table of options per scanner."""
+    if isinstance(value, list):
+        return _names(check, "scanners", value, known), {}
+    if not isinstance(value, dict):
+        raise check.fail(
+            "scanners", f"expected a list of scanner names or a table, got {_type(value)}"
+        )
+    enabled: tuple[str, ...] | None = None
+    disabled: tuple[str, ...] = ()
+    options: dict[str, dict[str, object]] = {}
+    for key, sub in value.items():
+        if key == "enabled":
+            enabled = _names(check, "scanners.enabled", sub, known)
+        elif key == "disabled":
+            disabled = _names(check, "scanners.disabled", sub, known)
+        elif not isinstance(sub, dict):
+            if key in known:
+                raise check.fail(
+                    f"scanners.{key}", f"expected a table of options, got {_type(sub)}"
+                )
+            raise check.unknown(f"scanners.{key}", ["enabled", "disabled"])
+        elif key not in known:
+            raise check.fail(f"scanners.{key}", f"unknown scanner{_suggest(key, known)}")
+        else:
+            options[key] = _scanner_options(check, key, sub)
+            origins[f"scanners.{key}"] = check.origin
+    if enabled is None and not disabled:
+        return None, options
+    chosen = tuple(n for n in (enabled if enabled is not None else known) if n not in disabled)
+    if not chosen:
+        raise check.fail("scanners", "no scanner left to run")
+    return chosen, options
+
+
+def _names(check: _Checker, key: str, value: object, known: list[str]) -> tuple[str, ...]:
+    names = check.string_list(key, value)
+    for name in names:
+        if name not in known:
+            raise check.fail(key, f"unknown scanner {name!r}{_suggest(name, known)}")
+    return names
+
+
+def _scanner_options(check: _Checker, name: str, table: dict[str, Any]) -> dict[str, object]:
+    schema = SCANNER_OPTIONS.get(name)
+    if schema is None:
+        return dict(table)
+    out: dict[str, object] = {}
+    for key, value in table.items():
+        kind = schema.get(key)
+        full = f"scanners.{name}.{key}"
+        if kind is None:
+            raise check.unknown(full, [f"scanners.{name}.{k}" for k in schema])
+        out[key] = list(check.string_list(full, value)) if kind == "list" else value
+    return out
+
+
+def _suppressions(check: _Checker, value: object, origins: dict[str, str]) -> SuppressionSettings:
+    if not isinstance(value, dict):
+        raise check.fail("suppressions", f"expected a table, got {_type(value)}")
+    settings: dict[str, bool] = {}
+    for key, sub in value.items():
+        full = f"suppressions.{key}"
+        if key not in SUPPRESSION_KEYS:
+            raise check.unknown(full, [f"suppressions.{k}" for k in SUPPRESSION_KEYS])
+        settings[key.replace("-", "_")] = check.boolean(full, sub)
+        origins[full] = check.origin
+    return SuppressionSettings(**settings)
+
+
+def exclude_targets(
+    target_set: TargetSet, config: Config, also: Iterable[Path | None] = ()
+) -> TargetSet:
+    """``target_set`` without the files ``exclude`` matches (named files included) and without
+    the files ``also`` names (the baseline file, whose fingerprints are not worth scanning)."""
+    skip = {os.path.abspath(p) for p in also if p is not None}
+    if not config.exclude and not skip:
+        return target_set
+    kept = tuple(
+        t
+        for t in target_set.targets
+        if os.path.abspath(target_set.root / t.path) not in skip
+        and not config.excluded(target_set.root, t.path)
+    )
+    return replace(target_set, targets=kept)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from gitops_guard import baseline as baseline_mod
 from gitops_guard import config as config_mod
 from gitops_guard import engine, output, scope, targets, triage
 from gitops_guard.cache import Cache
@@ -22,6 +23,19 @@ SEVERITIES = [s.value for s in Severity]
 
 def _severity(value: str | None) -> Severity | None:
     return None if value is None else Severity.parse(value)
+
+
+def _baseline(
+    cfg: config_mod.Config, given: Path | None, disabled: bool
+) -> baseline_mod.Baseline | None:
+    """The baseline to apply: ``--baseline FILE``, else the configured one, unless disabled."""
+    path = None if disabled else given or cfg.baseline
+    if path is None:
+        return None
+    try:
+        return baseline_mod.load(path)
+    except baseline_mod.BaselineError as exc:
+        raise UsageError(str(exc)) from None
 
 
 @click.command("scan")
@@ -88,6 +102,16 @@ def _severity(value: str | None) -> Severity | None:
     "from the scanned root upward).",
 )
 @click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Hide the findings recorded in this baseline file (see `gitops-guard baseline`). "
+    "Default: the `baseline` configuration key.",
+)
+@click.option(
+    "--no-baseline", is_flag=True, help="Ignore the configured baseline: report everything."
+)
+@click.option(
     "--staged",
     is_flag=True,
     help="Scan the content staged in the git index (not the work tree), staged files only.",
@@ -118,6 +142,8 @@ def scan(
     staged: bool = False,
     diff_base: str | None = None,
     diff_lines: bool = False,
+    baseline_file: Path | None = None,
+    no_baseline: bool = False,
 ) -> int:
     """Scan PATHS (default: the current directory) with every installed scanner.
 
@@ -140,6 +166,7 @@ def scan(
     except config_mod.ConfigError as exc:
         raise UsageError(str(exc)) from None
     chosen = select_scanners(scanner_names, list(cfg.scanners) if cfg.scanners else None)
+    baseline = _baseline(cfg, baseline_file, no_baseline)
     try:
         chosen_scope = click.get_current_context().with_resource(
             scope.select(
@@ -152,7 +179,9 @@ def scan(
         )
     except scope.ScopeError as exc:
         raise UsageError(str(exc)) from None
-    ts = chosen_scope.targets
+    ts = config_mod.exclude_targets(
+        chosen_scope.targets, cfg, also=(None if no_baseline else baseline_file or cfg.baseline,)
+    )
     cache = None if no_cache else Cache()
     report = engine.run(
         ts,
@@ -165,7 +194,14 @@ def scan(
         ),
     )
     report = chosen_scope.restrict(report)
-    report = triage.apply(report, min_severity=_severity(min_severity) or cfg.min_severity)
+    report = triage.apply(
+        report,
+        cfg,
+        baseline=baseline,
+        min_severity=_severity(min_severity) or cfg.min_severity,
+        files={t.path: t.abspath for t in ts.targets},
+        root=ts.root,
+    )
     width = shutil.get_terminal_size((120, 24)).columns if tty else 120
     output.emit(report, dests, color=tty and "NO_COLOR" not in os.environ, width=width)
     return int(decide(report, _severity(fail_on) or cfg.fail_on))

@@ -1,0 +1,222 @@
+"""The baseline: findings a team has accepted, recorded so that only new ones are reported.
+
+A baseline file (``.gitops-guard-baseline.json`` by default) holds one entry per fingerprint with
+how many times it occurred. Fingerprints do not depend on line numbers (see
+:attr:`gitops_guard.models.Finding.fingerprint`), so moving code keeps a finding hidden; the path is
+part of the fingerprint, so the same problem in another file is new; and counts are compared
+occurrence by occurrence, so a second identical problem in the same file is new too (unlike
+Bandit's baseline, where one entry hides any number of them).
+
+The file holds fingerprints, paths, rule ids, scanner names and counts - never a message, a line of
+code or a secret. It is written sorted, with a fixed key order and no timestamp, so it diffs well.
+See docs/configuration.md, "Baseline".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitops_guard.atomic import atomic_write
+from gitops_guard.models import FINGERPRINT_VERSION, Finding
+
+FORMAT_VERSION = 1
+"""Version of the file layout; bumped on any incompatible change."""
+DEFAULT_NAME = ".gitops-guard-baseline.json"
+_FINGERPRINT_RE = re.compile(r"^(\d+):[0-9a-f]{32}$")
+
+
+class BaselineError(Exception):
+    """A baseline file that cannot be used: unreadable, malformed, or of an unknown version."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One accepted problem and how many times it occurred."""
+
+    fingerprint: str
+    path: str
+    rule_id: str
+    scanner: str
+    count: int = 1
+
+    @property
+    def sort_key(self) -> tuple[str, str, str, str]:
+        return (self.path, self.rule_id, self.scanner, self.fingerprint)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "fingerprint": self.fingerprint,
+            "path": self.path,
+            "rule_id": self.rule_id,
+            "scanner": self.scanner,
+            "count": self.count,
+        }
+
+
+@dataclass(frozen=True)
+class UpdateStats:
+    kept: int = 0
+    dropped: int = 0
+    added: int = 0
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A set of entries, at most one per fingerprint, sorted."""
+
+    entries: tuple[Entry, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "entries", tuple(sorted(self.entries, key=lambda e: e.sort_key)))
+
+    @classmethod
+    def from_findings(cls, findings: Iterable[Finding]) -> Baseline:
+        counts: Counter[str] = Counter()
+        first: dict[str, Finding] = {}
+        for f in findings:
+            counts[f.fingerprint] += 1
+            first.setdefault(f.fingerprint, f)
+        return cls(
+            tuple(
+                Entry(fp, first[fp].path, first[fp].rule_id, first[fp].scanner, n)
+                for fp, n in counts.items()
+            )
+        )
+
+    def counts(self) -> Counter[str]:
+        return Counter({e.fingerprint: e.count for e in self.entries})
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def filter(self, findings: Sequence[Finding]) -> tuple[list[Finding], int]:
+        """Findings not covered by the baseline, and how many were hidden. Each entry hides at
+        most ``count`` findings with its fingerprint (the first ones in report order)."""
+        remaining = self.counts()
+        kept: list[Finding] = []
+        hidden = 0
+        for f in sorted(findings, key=lambda x: x.sort_key):
+            fp = f.fingerprint
+            if remaining[fp] > 0:
+                remaining[fp] -= 1
+                hidden += 1
+            else:
+                kept.append(f)
+        return kept, hidden
+
+    def update(
+        self,
+        findings: Iterable[Finding],
+        in_scope: Callable[[Entry], bool],
+        *,
+        add_new: bool = False,
+    ) -> tuple[Baseline, UpdateStats]:
+        """Refresh against the current ``findings``: an entry ``in_scope`` (its file and scanner
+        were covered by this run) that no longer occurs is dropped and its count lowered to the
+        current number of occurrences; entries out of scope are kept as they are. New findings
+        are added (and counts raised) only with ``add_new``."""
+        current = Baseline.from_findings(findings)
+        now = {e.fingerprint: e for e in current.entries}
+        out: list[Entry] = []
+        kept = dropped = added = 0
+        for entry in self.entries:
+            if not in_scope(entry):
+                out.append(entry)
+                kept += 1
+                continue
+            cur = now.get(entry.fingerprint)
+            if cur is None:
+                dropped += 1
+                continue
+            count = cur.count if add_new else min(entry.count, cur.count)
+            out.append(Entry(entry.fingerprint, entry.path, entry.rule_id, entry.scanner, count))
+            kept += 1
+        if add_new:
+            known = {e.fingerprint for e in self.entries}
+            for entry in current.entries:
+                if entry.fingerprint not in known:
+                    out.append(entry)
+                    added += 1
+        return Baseline(tuple(out)), UpdateStats(kept, dropped, added)
+
+    def dumps(self) -> str:
+        doc = {
+            "version": FORMAT_VERSION,
+            "fingerprint_version": FINGERPRINT_VERSION,
+            "tool": "gitops-guard",
+            "findings": [e.to_dict() for e in self.entries],
+        }
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def loads(text: str, source: str = "baseline") -> Baseline:
+    """Parse a baseline document; raises :class:`BaselineError` (only) when it is unusable."""
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise BaselineError(f"{source}: not valid JSON ({exc})") from None
+    if not isinstance(doc, dict):
+        raise BaselineError(f"{source}: expected a JSON object with 'version' and 'findings'")
+    version = doc.get("version")
+    if version != FORMAT_VERSION or isinstance(version, bool):
+        raise BaselineError(
+            f"{source}: unsupported baseline version {version!r} (this gitops-guard reads "
+            f"version {FORMAT_VERSION}); recreate it with `gitops-guard baseline create --force`"
+        )
+    fp_version = doc.get("fingerprint_version")
+    if fp_version != FINGERPRINT_VERSION or isinstance(fp_version, bool):
+        raise BaselineError(
+            f"{source}: made with fingerprint version {fp_version!r}, this gitops-guard uses "
+            f"{FINGERPRINT_VERSION}; recreate it with `gitops-guard baseline create --force`"
+        )
+    items = doc.get("findings")
+    if not isinstance(items, list):
+        raise BaselineError(f"{source}: 'findings' must be a list")
+    entries: dict[str, Entry] = {}
+    for i, item in enumerate(items):
+        entry = _entry(item, f"{source}: findings[{i}]")
+        old = entries.get(entry.fingerprint)
+        # A fingerprint twice (e.g. after a git merge of two baselines): the larger count wins,
+        # never the sum, so a merge cannot hide more than either side accepted.
+        if old is None or entry.count > old.count:
+            entries[entry.fingerprint] = entry
+    return Baseline(tuple(entries.values()))
+
+
+def _entry(item: object, where: str) -> Entry:
+    if not isinstance(item, dict):
+        raise BaselineError(f"{where}: expected an object")
+    for key in ("fingerprint", "path", "rule_id", "scanner"):
+        if not isinstance(item.get(key), str):
+            raise BaselineError(f"{where}: {key!r} must be a string")
+    count = item.get("count", 1)
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise BaselineError(f"{where}: 'count' must be a positive integer")
+    fp = item["fingerprint"]
+    m = _FINGERPRINT_RE.match(fp)
+    if m is None or int(m.group(1)) != FINGERPRINT_VERSION:
+        raise BaselineError(f"{where}: invalid fingerprint {fp[:48]!r}")
+    return Entry(fp, item["path"], item["rule_id"], item["scanner"], count)
+
+
+def load(path: Path) -> Baseline:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BaselineError(
+            f"{path}: no such baseline file (create one with `gitops-guard baseline create`)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise BaselineError(f"{path}: cannot read: {reason}") from None
+    return loads(text, str(path))
+
+
+def write(path: Path, baseline: Baseline) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, baseline.dumps())
