@@ -11,8 +11,8 @@ _COMMANDS = (
     "scan:scan",
     "scanners:scanners",
     "rules:rules",
-    "config:config",
-    "baseline:baseline",
+    "install:install",
+    "install:uninstall",
 )
 
 

@@ -1,0 +1,358 @@
+"""``gitops-guard install`` / ``uninstall``: our hooks in the repository's .pre-commit-config.yaml.
+
+The file is edited as text, never round-tripped through a YAML library, so the user's comments,
+order and formatting survive. Our entry sits between two marker comments; ``install`` replaces
+that block (idempotent), ``uninstall`` removes it. The edited text is parsed before it is written:
+every repository the user had must still be there, unchanged, else nothing is written. The previous
+content is kept in ``.pre-commit-config.yaml.bak``; writes are atomic.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import yaml
+
+from gitops_guard import __version__, git
+from gitops_guard.atomic import atomic_write
+from gitops_guard.commands.common import UsageError
+from gitops_guard.hooks import BY_ID, REPO_URL
+
+CONFIG = ".pre-commit-config.yaml"
+BACKUP = ".pre-commit-config.yaml.bak"
+BEGIN = (
+    "# >>> gitops-guard (managed by `gitops-guard install`; `gitops-guard uninstall` removes it)"
+)
+END = "# <<< gitops-guard"
+NEW_FILE_HEADER = "# See https://pre-commit.com for more information\n"
+
+_REPOS_BLOCK = re.compile(r"^repos:[ \t]*(#.*)?$")
+_REPOS_EMPTY_FLOW = re.compile(r"^repos:[ \t]*\[[ \t]*\][ \t]*(#.*)?$")
+_REPOS_ANY = re.compile(r"^repos[ \t]*:")
+
+
+class EditError(Exception):
+    """The file cannot be edited safely; nothing was written."""
+
+
+class AlreadyConfigured(Exception):
+    """gitops-guard is in the config already, written by hand (outside our markers)."""
+
+
+@dataclass(frozen=True)
+class Edit:
+    text: str
+    """The new content."""
+    message: str
+    """What changed, for the user."""
+
+
+def _quote(value: str) -> str:
+    """A YAML single-quoted scalar (backslashes stay literal, as a regex needs)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def render_block(
+    hook_ids: Sequence[str], *, repo: str, rev: str, local: bool, indent: str, nl: str = "\n"
+) -> str:
+    """Our marked entry of the ``repos`` list, at ``indent``."""
+    lines = [BEGIN]
+    if local:
+        lines += ["- repo: local", "  hooks:"]
+        for hook_id in hook_ids:
+            hook = BY_ID[hook_id]
+            lines += [
+                f"    - id: {hook.id}",
+                f"      name: {_quote(hook.name)}",
+                f"      entry: {hook.entry}",
+                "      language: system",
+                f"      types: [{', '.join(hook.types)}]",
+            ]
+            if hook.files is not None:
+                lines.append(f"      files: {_quote(hook.files)}")
+            lines.append("      require_serial: true")
+    else:
+        plain = re.fullmatch(r"[A-Za-z][A-Za-z0-9._/+-]*", rev) is not None
+        lines += [f"- repo: {repo}", f"  rev: {rev if plain else _quote(rev)}", "  hooks:"]
+        lines += [f"    - id: {hook_id}" for hook_id in hook_ids]
+    lines.append(END)
+    return "".join(f"{indent}{line}{nl}" for line in lines)
+
+
+def _parse(text: str, what: str) -> dict[str, object]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise EditError(f"{what} is not valid YAML{where}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise EditError(f"{what} is not a mapping with a `repos:` list")
+    return data
+
+
+def _repos(data: dict[str, object]) -> list[object]:
+    repos = data.get("repos")
+    if repos is None:
+        return []
+    if not isinstance(repos, list):
+        raise EditError("`repos:` is not a list")
+    return repos
+
+
+def _ours(entry: object) -> bool:
+    """A repository entry that runs gitops-guard hooks (ours or written by hand)."""
+    if not isinstance(entry, dict):
+        return False
+    url = str(entry.get("repo", "")).rstrip("/").removesuffix(".git")
+    hooks = entry.get("hooks") or []
+    ids = {h.get("id") for h in hooks if isinstance(h, dict)} if isinstance(hooks, list) else set()
+    return url == REPO_URL or url.endswith("/gitops-guard") or bool(ids & set(BY_ID))
+
+
+def _managed_span(lines: list[str]) -> tuple[int, int] | None:
+    begin = [i for i, line in enumerate(lines) if line.strip() == BEGIN]
+    end = [i for i, line in enumerate(lines) if line.strip() == END]
+    if not begin and not end:
+        return None
+    if len(begin) != 1 or len(end) != 1 or end[0] < begin[0]:
+        raise EditError(f"the `{BEGIN[:16]}...` markers are damaged; fix them by hand")
+    return begin[0], end[0]
+
+
+def _check(before: dict[str, object], after_text: str, *, expect_ours: bool) -> None:
+    """The edit kept every other key and repository as it was, and added/removed ours."""
+    after = _parse(after_text, "the edited file")
+    old = [r for r in _repos(before) if not _ours(r)]
+    new_repos = _repos(after)
+    if [r for r in new_repos if not _ours(r)] != old:
+        raise EditError("editing would change other repositories; nothing written")
+    if any(after.get(k) != v for k, v in before.items() if k != "repos"):
+        raise EditError("editing would change other settings; nothing written")
+    if expect_ours != any(_ours(r) for r in new_repos):
+        raise EditError("the edit did not come out as expected; nothing written")
+
+
+def _newline(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def plan_install(
+    text: str | None, hook_ids: Sequence[str], *, repo: str, rev: str, local: bool
+) -> Edit | None:
+    """The new content of the config (None: nothing to change)."""
+    if text is None:
+        body = NEW_FILE_HEADER + "repos:\n"
+        body += render_block(hook_ids, repo=repo, rev=rev, local=local, indent="  ")
+        _check({}, body, expect_ours=True)
+        return Edit(body, f"created {CONFIG}")
+    before = _parse(text, CONFIG)
+    nl = _newline(text)
+    lines = text.splitlines(keepends=True)
+    span = _managed_span(lines)
+    if span is not None:
+        b, e = span
+        here = lines[b][: len(lines[b]) - len(lines[b].lstrip())]
+        block = render_block(hook_ids, repo=repo, rev=rev, local=local, indent=here, nl=nl)
+        new = "".join(lines[:b]) + block + "".join(lines[e + 1 :])
+        if new == text:
+            return None
+        _check(before, new, expect_ours=True)
+        return Edit(new, f"updated the gitops-guard entry in {CONFIG}")
+    for entry in _repos(before):
+        if _ours(entry):
+            raise AlreadyConfigured()
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += nl
+    key = next((i for i, line in enumerate(lines) if _REPOS_ANY.match(line)), None)
+    if key is None:
+        block = render_block(hook_ids, repo=repo, rev=rev, local=local, indent="  ", nl=nl)
+        new = "".join(lines) + f"repos:{nl}" + block
+    else:
+        if _REPOS_EMPTY_FLOW.match(lines[key].rstrip("\r\n")):
+            comment = lines[key].split("#", 1)[1].rstrip("\r\n") if "#" in lines[key] else ""
+            lines[key] = "repos:" + (f"  #{comment}" if comment else "") + nl
+        elif not _REPOS_BLOCK.match(lines[key].rstrip("\r\n")):
+            raise EditError(
+                "`repos:` is written in flow style ([...]); add the entry by hand "
+                "(`gitops-guard install --print` shows it)"
+            )
+        indent: str | None = None
+        last = key
+        for i in range(key + 1, len(lines)):
+            stripped = lines[i].strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            width = len(lines[i]) - len(lines[i].lstrip(" "))
+            if width == 0 and not stripped.startswith("-"):
+                break
+            if indent is None and stripped.startswith("-"):
+                indent = " " * width
+            last = i
+        block = render_block(
+            hook_ids,
+            repo=repo,
+            rev=rev,
+            local=local,
+            indent="  " if indent is None else indent,
+            nl=nl,
+        )
+        new = "".join(lines[: last + 1]) + block + "".join(lines[last + 1 :])
+    _check(before, new, expect_ours=True)
+    return Edit(new, f"added gitops-guard to {CONFIG}")
+
+
+def plan_uninstall(text: str) -> Edit | None:
+    before = _parse(text, CONFIG)
+    lines = text.splitlines(keepends=True)
+    span = _managed_span(lines)
+    if span is None:
+        if any(_ours(r) for r in _repos(before)):
+            raise EditError(
+                f"gitops-guard hooks in {CONFIG} were not added by `gitops-guard install`; "
+                "remove them by hand"
+            )
+        return None
+    b, e = span
+    rest = lines[:b] + lines[e + 1 :]
+    new = "".join(rest)
+    after = _parse(new, "the edited file")
+    if "repos" in after and after["repos"] is None:
+        key = next(i for i, line in enumerate(rest) if _REPOS_BLOCK.match(line.rstrip("\r\n")))
+        rest[key] = rest[key].replace("repos:", "repos: []", 1)
+        new = "".join(rest)
+    _check(before, new, expect_ours=False)
+    return Edit(new, f"removed gitops-guard from {CONFIG}")
+
+
+def _top() -> Path:
+    top = git.toplevel(Path.cwd())
+    if top is None:
+        raise UsageError("not inside a git repository (run it from the repository to protect)")
+    return top
+
+
+def _write(path: Path, old: str | None, edit: Edit) -> None:
+    if old is not None:
+        atomic_write(path.with_name(BACKUP), old)
+    atomic_write(path, edit.text)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+
+
+def _run_pre_commit_install(top: Path, run: bool | None) -> None:
+    if run is None:
+        run = sys.stdin.isatty() and click.confirm(
+            "Run `pre-commit install` now, so the hooks run on every commit?", default=True
+        )
+    if not run:
+        click.echo("Next: `pre-commit install` makes the hooks run on every commit.")
+        return
+    proc = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=top, check=False)
+    if proc.returncode != 0:
+        raise UsageError("`pre-commit install` failed (see above)")
+
+
+@click.command("install")
+@click.option(
+    "--hook",
+    "hook_ids",
+    multiple=True,
+    type=click.Choice(sorted(BY_ID)),
+    help="Hook to enable, repeatable. Default: gitops-guard (every scanner, one process).",
+)
+@click.option("--repo", default=REPO_URL, show_default=True, help="Repository the hooks come from.")
+@click.option(
+    "--rev", default=f"v{__version__}", show_default=True, help="Tag or commit to pin (`rev:`)."
+)
+@click.option(
+    "--local",
+    is_flag=True,
+    help="Write `repo: local` hooks with `language: system`, running the gitops-guard "
+    "installed on PATH (for teams that pip-install it) instead of a pinned repository.",
+)
+@click.option(
+    "--run-pre-commit-install/--no-run-pre-commit-install",
+    "run_install",
+    default=None,
+    help="Run `pre-commit install` afterwards. Default: ask on a terminal, else don't.",
+)
+@click.option(
+    "--print", "print_only", is_flag=True, help="Print the entry instead of editing the file."
+)
+def install(
+    hook_ids: tuple[str, ...],
+    repo: str,
+    rev: str,
+    local: bool,
+    run_install: bool | None,
+    print_only: bool,
+) -> int:
+    """Add gitops-guard to this repository's .pre-commit-config.yaml (created if missing).
+
+    Comments and other hooks are kept; the previous file is saved as
+    .pre-commit-config.yaml.bak. Running it again updates the entry (e.g. a new --rev).
+    """
+    ids = list(dict.fromkeys(hook_ids)) or ["gitops-guard"]
+    edit: Edit | None
+    if print_only:
+        click.echo(render_block(ids, repo=repo, rev=rev, local=local, indent="  "), nl=False)
+        return 0
+    top = _top()
+    path = top / CONFIG
+    old = _read(path)
+    try:
+        edit = plan_install(old, ids, repo=repo, rev=rev, local=local)
+    except AlreadyConfigured:
+        click.echo(
+            f"gitops-guard is already in {CONFIG} (added by hand); left unchanged. "
+            "Remove that entry first to let `gitops-guard install` manage it."
+        )
+        edit = None
+    except EditError as exc:
+        raise UsageError(f"{CONFIG}: {exc}") from None
+    if edit is None:
+        click.echo(f"{CONFIG} already has gitops-guard; nothing to change.")
+    else:
+        _write(path, old, edit)
+        backup = f" (previous content in {BACKUP})" if old is not None else ""
+        click.echo(f"gitops-guard: {edit.message}{backup}.")
+    _run_pre_commit_install(top, run_install)
+    return 0
+
+
+@click.command("uninstall")
+def uninstall() -> int:
+    """Remove the entry `gitops-guard install` added to .pre-commit-config.yaml."""
+    top = _top()
+    path = top / CONFIG
+    old = _read(path)
+    if old is None:
+        click.echo(f"no {CONFIG} here; nothing to remove.")
+        return 0
+    try:
+        edit = plan_uninstall(old)
+    except EditError as exc:
+        raise UsageError(f"{CONFIG}: {exc}") from None
+    if edit is None:
+        click.echo(f"{CONFIG} has no gitops-guard entry; nothing to remove.")
+        return 0
+    _write(path, old, edit)
+    click.echo(f"gitops-guard: {edit.message} (previous content in {BACKUP}).")
+    return 0
