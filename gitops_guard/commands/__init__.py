@@ -13,6 +13,8 @@ _COMMANDS = (
     "rules:rules",
     "install:install",
     "install:uninstall",
+    "config:config",
+    "baseline:baseline",
 )
 
 
