@@ -82,7 +82,11 @@ def import_runner(module: str) -> Any:
     prepare_environment()
     with silenced():
         mod = importlib.import_module(f"checkov.{module}.runner")
-    return mod.Runner
+    return getattr(mod, _RUNNER_CLASSES.get(module, "Runner"))
+
+
+#: Runner classes not called ``Runner``.
+_RUNNER_CLASSES = {"terraform_json": "TerraformJsonRunner"}
 
 
 # --- severity -------------------------------------------------------------------------------------

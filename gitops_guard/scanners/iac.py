@@ -130,6 +130,10 @@ class IacScanner(CheckovScanner):
 
     def precheck(self, unit: Unit) -> ScanError | None:
         kind, _, folder = unit.key.partition(":")
+        if unit.key == unit.files[0].path and unit.key.endswith((".yaml", ".yml")):
+            problem = _yaml_problem(unit.files[0].abspath)
+            if problem:
+                return self._skip(unit.key, f"malformed YAML ({problem}); not scanned")
         if kind == "kustomize":
             if not (shutil.which("kubectl") or shutil.which("kustomize")):
                 return self._skip(
@@ -206,6 +210,25 @@ class IacScanner(CheckovScanner):
             jobs.append(kustomize)
         jobs.extend(per_file[k] for k in sorted(per_file))
         return jobs
+
+
+def _yaml_problem(path: Path) -> str | None:
+    """Why ``path`` is not well-formed YAML, or None. Checkov's Kubernetes runner drops such files
+    silently; composing (no construction, so custom tags such as ``!Ref`` and aliases cost
+    nothing) lets us say so."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for _ in yaml.compose_all(fh, Loader=loader):
+                pass
+    except UnicodeDecodeError:
+        return "not UTF-8"
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        return f"{exc.problem} at line {mark.line + 1}" if mark else str(exc.problem)
+    except (OSError, yaml.YAMLError) as exc:
+        return type(exc).__name__
+    return None
 
 
 def _load_yaml(path: Path) -> dict[str, object]:

@@ -1,0 +1,291 @@
+"""The ``iac`` scanner: real Checkov on real files, with ``checkov -d`` as the parity oracle."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gitops_guard.models import ErrorKind, ScanResult, Severity
+from gitops_guard.scanners import checkov_common
+from gitops_guard.scanners.dockerfile import DockerfileScanner
+from gitops_guard.scanners.iac import IacScanner
+from gitops_guard.scanners.interface import ScanContext, Scanner
+from gitops_guard.targets import discover
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+CORPORA = Path(__file__).parents[2] / ".." / "shared" / "corpora"
+CHECKOV = shutil.which("checkov", path=os.path.dirname(sys.executable)) or shutil.which("checkov")
+
+
+def run(scanner: Scanner, *paths: Path, root: Path | None = None) -> ScanResult:
+    ts = discover(list(paths), root=root, use_git=False)
+    mine = [t for t in ts.targets if scanner.applies(t)]
+    return scanner.scan(scanner.units(mine, ts.explicit), ScanContext(root=ts.root))
+
+
+def pairs(result: ScanResult) -> set[tuple[str, str]]:
+    return {(f.rule_id, f.path) for f in result.findings}
+
+
+@pytest.fixture
+def iac_tree(tmp_path: Path) -> Path:
+    shutil.copytree(FIXTURES / "iac", tmp_path / "iac")
+    return tmp_path / "iac"
+
+
+def oracle(directory: Path) -> set[tuple[str, str]]:
+    """(check_id, path) of every check ``checkov -d`` fails, secrets aside."""
+    if CHECKOV is None:
+        pytest.skip("the checkov CLI is not installed")
+    proc = subprocess.run(
+        [CHECKOV, "-d", str(directory), "-o", "json", "--quiet", "--skip-framework", "secrets"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
+    )
+    data = json.loads(proc.stdout or "[]")
+    out: set[tuple[str, str]] = set()
+    for report in data if isinstance(data, list) else [data]:
+        for check in report["results"]["failed_checks"]:
+            path = check["file_path"]
+            if path.startswith(str(directory)):  # kustomize mixes absolute and relative paths
+                path = path[len(str(directory)) :]
+            out.add((check["check_id"], path.lstrip("/")))
+    return out
+
+
+# --- units ----------------------------------------------------------------------------------------
+def test_terraform_is_one_unit_per_module_directory(iac_tree: Path) -> None:
+    scanner = IacScanner()
+    ts = discover([iac_tree], use_git=False)
+    units = scanner.units([t for t in ts.targets if scanner.applies(t)], ts.explicit)
+    tf = [u for u in units if u.key.startswith("terraform:")]
+    assert [u.key for u in tf] == ["terraform:terraform"]
+    assert {t.path for t in tf[0].files} == {
+        "terraform/main.tf",
+        "terraform/locals.tf",
+        "terraform/extra.tf",
+    }
+    assert not tf[0].report
+
+
+def test_explicit_tf_file_brings_its_module_as_context(iac_tree: Path) -> None:
+    scanner = IacScanner()
+    ts = discover([iac_tree / "terraform" / "main.tf"], root=iac_tree, use_git=False)
+    assert ts.explicit
+    (unit,) = scanner.units([t for t in ts.targets if scanner.applies(t)], ts.explicit)
+    assert {t.path for t in unit.files} == {
+        "terraform/main.tf",
+        "terraform/locals.tf",
+        "terraform/extra.tf",
+    }
+    assert unit.report == {"terraform/main.tf"}
+
+
+# --- findings -------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_terraform_cross_file_reference_and_skip_comment(iac_tree: Path) -> None:
+    result = run(IacScanner(), iac_tree)
+    found = {(f.rule_id, f.resource) for f in result.findings}
+    # acl = local.acl is only "public-read" once locals.tf is read with main.tf
+    assert ("CKV_AWS_20", "aws_s3_bucket.data") in found
+    # checkov:skip=CKV_AWS_18 on aws_s3_bucket.logs keeps working
+    assert ("CKV_AWS_18", "aws_s3_bucket.data") in found
+    assert ("CKV_AWS_18", "aws_s3_bucket.logs") not in found
+    public = next(f for f in result.findings if f.rule_id == "CKV_AWS_20")
+    assert public.tool == "checkov" and public.scanner == "iac"
+    assert public.path == "terraform/main.tf"
+    assert (public.line, public.end_line) == (3, 5)
+    assert public.severity is Severity.HIGH
+    assert not result.errors
+
+
+@pytest.mark.slow
+def test_explicit_run_reports_only_the_named_file(iac_tree: Path) -> None:
+    result = run(IacScanner(), iac_tree / "terraform" / "main.tf", root=iac_tree)
+    assert {f.path for f in result.findings} == {"terraform/main.tf"}
+    assert ("CKV_AWS_20", "terraform/main.tf") in pairs(result)  # context still resolves
+
+
+@pytest.mark.slow
+def test_kubernetes_and_workflows(iac_tree: Path) -> None:
+    result = run(IacScanner(), iac_tree)
+    privileged = next(f for f in result.findings if f.rule_id == "CKV_K8S_16")
+    assert privileged.path == "k8s/deployment.yaml"
+    assert privileged.resource == "Deployment.default.web"
+    assert privileged.severity is Severity.HIGH
+    assert ("CKV2_GHA_1", ".github/workflows/ci.yml") in pairs(result)
+    assert ("CKV_GITLABCI_2", ".gitlab-ci.yml") in pairs(result)
+
+
+@pytest.mark.slow
+def test_unparsable_files_are_skipped_notices(tmp_path: Path) -> None:
+    (tmp_path / "broken.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = \n')
+    (tmp_path / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: [unclosed\n")
+    result = run(IacScanner(), tmp_path)
+    skipped = {(e.path, e.kind) for e in result.errors}
+    assert ("broken.tf", ErrorKind.SKIPPED) in skipped
+    assert ("pod.yaml", ErrorKind.SKIPPED) in skipped
+    assert not [e for e in result.errors if e.kind is ErrorKind.ERROR]
+
+
+def test_checkov_exception_is_an_error_naming_the_framework(
+    iac_tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Exploding:
+        def run(self, **kwargs: object) -> None:
+            raise RuntimeError("boom")
+
+    monkeypatch.setattr(checkov_common, "import_runner", lambda module: Exploding)
+    result = run(IacScanner(), iac_tree / "k8s")
+    (error,) = result.errors
+    assert error.kind is ErrorKind.ERROR
+    assert "kubernetes" in error.message and "boom" in error.message
+    assert "Traceback" not in error.message
+
+
+@pytest.mark.skipif(shutil.which("helm") is not None, reason="helm is installed here")
+def test_helm_chart_without_helm_is_a_skipped_notice(tmp_path: Path) -> None:
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: demo\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("replicas: 1\n")
+    (chart / "templates" / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n"
+    )
+    result = run(IacScanner(), tmp_path)
+    assert [(e.path, e.kind) for e in result.errors] == [("chart", ErrorKind.SKIPPED)]
+    assert "helm is not installed" in result.errors[0].message
+
+
+def test_kustomize_remote_base_is_never_fetched(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources:\n  - https://github.com/example/repo//base?ref=main\n"
+    )
+    result = run(IacScanner(), tmp_path)
+    assert [(e.path, e.kind) for e in result.errors] == [(".", ErrorKind.SKIPPED)]
+    assert "never fetched" in result.errors[0].message
+
+
+@pytest.mark.slow
+def test_checkov_prints_nothing(iac_tree: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    run(IacScanner(), iac_tree)
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
+
+
+def test_a_run_without_checkov_targets_never_imports_it(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("print('hi')\n")
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from pathlib import Path
+        from gitops_guard.scanners.iac import IacScanner
+        from gitops_guard.scanners.dockerfile import DockerfileScanner
+        from gitops_guard.scanners.interface import ScanContext
+        from gitops_guard.targets import discover
+        ts = discover([Path({str(tmp_path)!r})], use_git=False)
+        for s in (IacScanner(), DockerfileScanner()):
+            mine = [t for t in ts.targets if s.applies(t)]
+            s.scan(s.units(mine, ts.explicit), ScanContext(root=ts.root))
+        print(sorted(m for m in sys.modules if m.split(".")[0] == "checkov"))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+# --- offline --------------------------------------------------------------------------------------
+_SCAN_JSON = textwrap.dedent(
+    """
+    import json, sys
+    from pathlib import Path
+    attempts = []
+    sys.addaudithook(lambda event, args: attempts.append(event)
+                     if event in ("socket.connect", "socket.getaddrinfo") else None)
+    from gitops_guard.scanners.iac import IacScanner
+    from gitops_guard.scanners.dockerfile import DockerfileScanner
+    from gitops_guard.scanners.interface import ScanContext
+    from gitops_guard.targets import discover
+    ts = discover([Path(p) for p in sys.argv[1:]], use_git=False)
+    out = []
+    for s in (IacScanner(), DockerfileScanner()):
+        mine = [t for t in ts.targets if s.applies(t)]
+        r = s.scan(s.units(mine, ts.explicit), ScanContext(root=ts.root))
+        out += [f.to_dict() for f in r.findings] + [e.to_dict() for e in r.errors]
+    print(json.dumps({"results": out, "network": attempts}, sort_keys=True))
+    """
+)
+
+
+def _scan_in_subprocess(prefix: list[str], *paths: Path) -> dict[str, object]:
+    proc = subprocess.run(
+        [*prefix, sys.executable, "-c", _SCAN_JSON, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, object] = json.loads(proc.stdout)
+    return result
+
+
+@pytest.mark.slow
+def test_checkov_never_tries_the_network(iac_tree: Path, tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "dockerfile", tmp_path / "docker")
+    normal = _scan_in_subprocess([], iac_tree, tmp_path / "docker")
+    assert normal["network"] == []  # not one connect or DNS lookup
+    assert normal["results"]
+    if subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode != 0:
+        pytest.skip("unshare -n is not available here")
+    isolated = _scan_in_subprocess(["unshare", "-n"], iac_tree, tmp_path / "docker")
+    assert isolated == normal
+
+
+# --- parity with `checkov -d` ---------------------------------------------------------------------
+@pytest.mark.slow
+def test_parity_on_own_fixtures(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "iac", tmp_path / "iac")
+    shutil.copytree(FIXTURES / "dockerfile", tmp_path / "dockerfile")
+    expected = oracle(tmp_path)
+    assert expected
+    ours = pairs(run(IacScanner(), tmp_path)) | pairs(run(DockerfileScanner(), tmp_path))
+    assert expected <= ours
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("corpus", ["cfngoat", "kustomizegoat", "flux2-kustomize-helm-example"])
+def test_parity_on_public_corpora(corpus: str) -> None:
+    directory = (CORPORA / corpus).resolve()
+    if not directory.is_dir():
+        pytest.skip(f"{corpus} corpus not present")
+    if corpus == "kustomizegoat" and not (shutil.which("kubectl") or shutil.which("kustomize")):
+        pytest.skip("Kustomize parity needs kubectl or kustomize")
+    expected = oracle(directory)
+    iac, docker = run(IacScanner(), directory), run(DockerfileScanner(), directory)
+    ours = pairs(iac) | pairs(docker)
+    assert sorted(expected - ours) == []
+    assert not [e for e in (*iac.errors, *docker.errors) if e.kind is ErrorKind.ERROR]
+
+
+# --- severity -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "severity"),
+    [
+        ("Ensure no hard coded AWS access key and secret key exists in provider", "critical"),
+        ("Container should not be privileged", "high"),
+        ("S3 Bucket has an ACL defined which allows public READ access.", "high"),
+        ("Ensure the last USER is not root", "high"),
+        ("Ensure that HEALTHCHECK instructions have been added to container images", "low"),
+        ("Ensure that Service Account Tokens are only mounted where necessary", "medium"),
+    ],
+)
+def test_severity_table(name: str, severity: str) -> None:
+    assert checkov_common.severity_for(name).value == severity
