@@ -47,8 +47,9 @@ def _baseline(
     "formats",
     multiple=True,
     metavar="FORMAT",
-    help=f"Output format, repeatable: {', '.join(f.value for f in Format)}. "
-    "Default: table on a terminal, json otherwise.",
+    help=f"Output format to standard output, repeatable: {', '.join(f.value for f in Format)}. "
+    "Default: table on a terminal, json otherwise. At most one of json, sarif, junit, gitlab "
+    "on standard output.",
 )
 @click.option(
     "-o",
@@ -56,8 +57,9 @@ def _baseline(
     "outputs",
     multiple=True,
     metavar="[FORMAT:]FILE",
-    help="Write a report to FILE (atomically). FORMAT:FILE for any format; a bare FILE "
-    "takes the last --format. Repeatable.",
+    help="Write a report to FILE, atomically, once the scan is complete. FORMAT:FILE for any "
+    "format (repeatable); a bare FILE takes the last --format off standard output, or without "
+    "--format the one its extension names (.sarif, .json, .xml = junit). See docs/ci.md.",
 )
 @click.option(
     "--fail-on",
