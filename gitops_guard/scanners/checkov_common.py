@@ -147,7 +147,9 @@ class CheckovScanner(Scanner):
 
     process_group = "checkov"
     distribution = "checkov"
-    splittable = True
+    #: Not split: dockerfile and iac then share one worker (Checkov imported once, the biggest
+    #: cost), and all files of a framework meet in one call so Checkov's graph checks see them all.
+    splittable = False
 
     def jobs(self, units: Sequence[Unit], ctx: ScanContext, workdir: Path) -> list[Job]:
         raise NotImplementedError
