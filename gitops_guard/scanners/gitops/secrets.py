@@ -1,0 +1,197 @@
+"""GG002 - no plaintext secrets in manifests.
+
+Flagged: a ``v1`` ``Secret`` with a non-empty value under ``data``/``stringData`` (one finding per
+Secret, at its first plaintext key); a kustomize ``secretGenerator`` with ``literals``; a Helm
+values file (or Flux ``HelmRelease.spec.values``) whose credential-named key (password, token,
+secret, apiKey, privateKey...) holds a non-empty literal string.
+
+Not flagged: SealedSecret, ExternalSecret and other CRDs; a SOPS-encrypted Secret (a top-level
+``sops`` block with ``ENC[...]`` values); an empty Secret; a service-account token Secret with no
+data; placeholders and references (``${VAR}``, ``{{ }}``, ``<changeme>``, ``ref+vault://``,
+``existingSecret``-style keys). Messages name the key, never the value.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+from yaml.nodes import MappingNode, Node, ScalarNode
+
+from gitops_guard.models import Finding, Severity
+from gitops_guard.scanners.gitops import _yaml as y
+from gitops_guard.scanners.gitops._common import K8sObject, Parsed, finding
+from gitops_guard.targets import Kind
+
+RULE = "GG002"
+
+_CRED_SUFFIXES = (
+    "password",
+    "passwd",
+    "passphrase",
+    "token",
+    "secret",
+    "apikey",
+    "secretkey",
+    "accesskey",
+    "privatekey",
+    "clientsecret",
+    "credentials",
+    "credential",
+    "pwd",
+    "authkey",
+    "licensekey",
+    "webhookurl",
+    "connectionstring",
+    "dsn",
+)
+_REF_HEAD = re.compile(
+    r"existing|name|ref|file|path|mount|env|from|use|create|generate|source|"
+    r"provider|store|length|policy|rotat|enabled"
+)
+_REF_PARENT = re.compile(r"existing|secretname|secretref|secretkeyref|valuefrom")
+_SECRET_NAME_HEAD = re.compile(r"(password|token|tls|auth|secret|credentials?|cert|ssl)$")
+_PLACEHOLDER = re.compile(
+    r"^\s*$|^\$|\{\{|\$\{|^<.*>$|^ENC\[|^ref\+|^vault:|^secret:|^sm://|^awssecretsmanager|"
+    r"^(changeme|change[-_]?me|changeit|replace[-_]?me|todo|tbd|xxx+|\*+|redacted|none|null|"
+    r"placeholder|your[-_].*|example.*|dummy|secret|password|token|test|fake|nil|undefined|"
+    r"default|false|true)$",
+    re.I,
+)
+
+
+def _is_plain_value(node: Node | None) -> bool:
+    if not isinstance(node, ScalarNode) or y.is_empty(node):
+        return False
+    return not str(node.value).strip().startswith("ENC[")
+
+
+def _secret(p: Parsed, obj: K8sObject) -> list[Finding]:
+    sops = y.get(obj.node, "sops") is not None
+    plain: list[tuple[str, Node, str]] = []
+    for field in ("data", "stringData"):
+        for key, key_node, value in y.pairs(y.get(obj.node, field)):
+            if _is_plain_value(value):
+                plain.append((key, key_node, field))
+    if not plain:
+        return []
+    key, key_node, field = plain[0]
+    keys = ", ".join(k for k, _, _ in plain[:5]) + (" ..." if len(plain) > 5 else "")
+    extra = " (the file has a sops block, but these values are not encrypted)" if sops else ""
+    return [
+        finding(
+            RULE,
+            Severity.HIGH,
+            f"Secret '{obj.name}' carries plaintext {field} ({keys}){extra}; commit a"
+            " SealedSecret, a SOPS-encrypted file or an ExternalSecret instead;"
+            " rotate the exposed values.",
+            p.path,
+            y.line(key_node),
+            resource=obj.ref(),
+            anchor=(obj.ref(), *sorted(k for k, _, _ in plain)),
+        )
+    ]
+
+
+def _secret_generator(p: Parsed) -> list[Finding]:
+    out: list[Finding] = []
+    for doc in p.docs:
+        for gen in y.items(y.get(doc, "secretGenerator")):
+            name = y.text(y.get(gen, "name")) or "?"
+            for literal in y.items(y.get(gen, "literals")):
+                text = y.text(literal) or ""
+                key, sep, value = text.partition("=")
+                if sep and value.strip() and not _PLACEHOLDER.search(value.strip()):
+                    out.append(
+                        finding(
+                            RULE,
+                            Severity.HIGH,
+                            f"kustomize secretGenerator '{name}' has a plaintext literal for key "
+                            f"'{key.strip()}'; generate it from a SOPS-encrypted file or use an "
+                            "ExternalSecret.",
+                            p.path,
+                            y.line(literal),
+                            resource=f"secretGenerator.{name}",
+                            anchor=(name, key.strip()),
+                        )
+                    )
+                    break
+    return out
+
+
+def is_credential_key(key: str) -> bool:
+    """True for keys that hold a credential (``adminPassword``, ``apiKey``, ``clientSecret``),
+    False for keys that name or point at one (``existingSecret``, ``passwordSecret``)."""
+    norm = re.sub(r"[^a-z0-9]", "", key.lower())
+    suffix = next((s for s in _SUFFIXES_LONGEST_FIRST if norm.endswith(s)), None)
+    if suffix is None:
+        return False
+    head = norm[: -len(suffix)]
+    if _REF_HEAD.search(head):
+        return False
+    return not (
+        suffix in ("secret", "credentials", "credential") and _SECRET_NAME_HEAD.search(head)
+    )
+
+
+_SUFFIXES_LONGEST_FIRST = sorted(_CRED_SUFFIXES, key=len, reverse=True)
+
+
+def _values(
+    p: Parsed,
+    node: Node | None,
+    trail: tuple[str, ...],
+    resource: str,
+    out: list[Finding],
+    depth: int = 0,
+) -> None:
+    if depth > 40:
+        return
+    if isinstance(node, MappingNode):
+        for key, key_node, value in y.pairs(node):
+            if isinstance(value, ScalarNode):
+                if (
+                    y.is_str(value)
+                    and is_credential_key(key)
+                    and not _PLACEHOLDER.search(str(value.value).strip())
+                    and not _REF_PARENT.search("".join(trail).lower())
+                ):
+                    dotted = ".".join((*trail, key))
+                    out.append(
+                        finding(
+                            RULE,
+                            Severity.HIGH,
+                            f"Helm values set '{dotted}' to a plaintext literal; reference an "
+                            "existing Secret (existingSecret) or encrypt the values file (SOPS).",
+                            p.path,
+                            y.line(key_node),
+                            resource=resource,
+                            anchor=(resource, dotted),
+                        )
+                    )
+            else:
+                _values(p, value, (*trail, key), resource, out, depth + 1)
+    else:
+        for i, item in enumerate(y.items(node)):
+            _values(p, item, (*trail, f"[{i}]"), resource, out, depth + 1)
+
+
+def check(p: Parsed) -> list[Finding]:
+    out: list[Finding] = []
+    kinds = p.target.kinds
+    if Kind.KUSTOMIZE in kinds:
+        out.extend(_secret_generator(p))
+    if Kind.HELM_VALUES in kinds and not any(y.get(d, "sops") is not None for d in p.docs):
+        for doc in p.docs:
+            _values(p, doc, (), PurePosixPath(p.path).name, out)
+    if Kind.KUBERNETES in kinds:
+        for obj in p.objects():
+            if obj.kind == "Secret" and obj.api_version == "v1":
+                out.extend(_secret(p, obj))
+            elif (
+                obj.kind == "HelmRelease"
+                and obj.group.startswith("helm.toolkit.fluxcd.io")
+                and y.get(obj.node, "sops") is None
+            ):
+                _values(p, y.get(obj.node, "spec", "values"), (), obj.ref(), out)
+    return out
