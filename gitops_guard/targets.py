@@ -172,7 +172,12 @@ def classify(path: str, head: bytes, chart_roots: frozenset[str] = frozenset()) 
         kinds.update((Kind.GITHUB_ACTIONS, Kind.CI))
     elif name in (".gitlab-ci.yml", ".gitlab-ci.yaml"):
         kinds.update((Kind.GITLAB_CI, Kind.CI))
-    elif name in _CI_NAMES or name.startswith("Jenkinsfile") or (".circleci" in parts and is_yaml):
+    elif (
+        name in _CI_NAMES
+        or name.startswith("Jenkinsfile")
+        or (".circleci" in parts and is_yaml)
+        or _more_ci(parts, name, is_yaml)
+    ):
         kinds.add(Kind.CI)
     if parts[-2:] == (".github", "settings.yml"):
         kinds.add(Kind.GITHUB_SETTINGS)
@@ -187,6 +192,25 @@ def classify(path: str, head: bytes, chart_roots: frozenset[str] = frozenset()) 
     if suffix == ".template" and _CFN_RE.search(text):
         kinds.add(Kind.CLOUDFORMATION)
     return frozenset(kinds)
+
+
+def _more_ci(parts: tuple[str, ...], name: str, is_yaml: bool) -> bool:
+    """CI files under other names: composite actions in .github, Gitea/Forgejo workflows,
+    cloudbuild-*.yaml, azure-pipelines-*.yml, GitLab CI includes, *.jenkinsfile."""
+    lower = name.lower()
+    if lower.endswith(".jenkinsfile"):
+        return True
+    if not is_yaml:
+        return False
+    if ".github" in parts[:-1] and lower in ("action.yml", "action.yaml"):
+        return True
+    if len(parts) >= 3 and parts[-3] in (".gitea", ".forgejo") and parts[-2] == "workflows":
+        return True
+    if lower.startswith(("cloudbuild", "azure-pipelines")) or lower.endswith(".gitlab-ci.yml"):
+        return True
+    return any(d in (".azure-pipelines", ".azuredevops") for d in parts[:-1]) or (
+        ".gitlab" in parts[:-1] and "ci" in parts[:-1]
+    )
 
 
 def _chart_of(p: PurePosixPath, chart_roots: frozenset[str]) -> PurePosixPath | None:
