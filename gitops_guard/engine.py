@@ -169,7 +169,7 @@ def _execute(
                 task = pending.pop(0)
                 items = [(w.scanner, w.units, contexts[w.scanner.name]) for w in task.items]
                 parent, child = mp.Pipe(duplex=False)
-                proc = mp.Process(target=_worker, args=(child, items), daemon=True)
+                proc = mp.Process(target=_worker, args=(child, items), daemon=False)
                 proc.start()
                 child.close()
                 deadline = time.monotonic() + timeout if timeout else math.inf
@@ -239,23 +239,27 @@ class _Anchors:
 
 
 def _unit_of(units: Sequence[Unit]) -> Callable[[str | None], int]:
-    by_path: dict[str, int] = {}
+    """Which unit a reported path belongs to: the unit holding that file (the one whose key is
+    the longest prefix of the path when several hold it), else the unit whose folder is the
+    longest prefix of the path, else the first."""
+    holders: dict[str, list[int]] = {}
     for i, unit in enumerate(units):
         for t in unit.files:
-            by_path.setdefault(t.path, i)
-        by_path.setdefault(unit.key, i)
+            holders.setdefault(t.path, []).append(i)
+
+    def depth(i: int, path: str) -> int:
+        key = units[i].key
+        if path == key:
+            return 1 << 20
+        prefix = key.rstrip("/") + "/"
+        return len(prefix) if key in (".", "") or path.startswith(prefix) else -1
 
     def find(path: str | None) -> int:
-        if path is None:
+        if path is None or not units:
             return 0
-        if path in by_path:
-            return by_path[path]
-        best, best_len = 0, -1
-        for i, unit in enumerate(units):
-            k = unit.key.rstrip("/") + "/"
-            if path.startswith(k) and len(k) > best_len:
-                best, best_len = i, len(k)
-        return best
+        candidates = holders.get(path) or range(len(units))
+        best = max(candidates, key=lambda i: (depth(i, path), -i))
+        return best if depth(best, path) >= 0 or path in holders else 0
 
     return find
 
@@ -309,7 +313,7 @@ def run(
         todo = _Work(scanner, [], [])
         for unit in units:
             key = unit_key(
-                scanner.name, fp, "", [(t.path, digest(t)) for t in unit.files], unit.report
+                scanner.name, fp, unit.key, [(t.path, digest(t)) for t in unit.files], unit.report
             )
             hit = cache.get(key)
             if hit is not None:

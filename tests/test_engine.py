@@ -175,3 +175,31 @@ def test_unwritable_cache_path_degrades_with_a_notice(tree: Path, tmp_path: Path
     assert len(report.findings) == 12
     assert any("cache disabled" in e.message for e in report.errors)
     assert not report.failed
+
+
+class DirScanner(Scanner):
+    """Two units over the same files (like Kustomize overlays sharing a base), each reporting
+    under its own folder."""
+
+    name = "dirs"
+    description = "units sharing files"
+    kinds = frozenset({Kind.TEXT})
+
+    def units(self, targets: Sequence[targets.Target], explicit: bool) -> list[Unit]:
+        files = tuple(targets)
+        return [Unit(key="a", files=files), Unit(key="b", files=files)]
+
+    def scan(self, units: Sequence[Unit], ctx: ScanContext) -> ScanResult:
+        return ScanResult(
+            tuple(
+                Finding("dirs", "fake", "D1", Severity.LOW, f"from {u.key}", f"{u.key}/x", 1, 1)
+                for u in units
+            )
+        )
+
+
+def test_units_sharing_files_are_cached_separately(tree: Path, tmp_path: Path) -> None:
+    cold = _run(tree, [DirScanner()], jobs=1, cache=Cache(tmp_path / "c"))
+    warm = _run(tree, [DirScanner()], jobs=1, cache=Cache(tmp_path / "c"))
+    assert {f.message for f in cold.findings} == {"from a", "from b"}
+    assert warm.findings == cold.findings
