@@ -9,8 +9,7 @@ from collections.abc import Sequence
 
 import click
 
-from gitops_guard import __version__
-from gitops_guard.commands import COMMANDS
+from gitops_guard import __version__, commands
 from gitops_guard.exit_codes import ExitCode
 
 
@@ -20,7 +19,20 @@ class UsageFailure(click.ClickException):
     exit_code = int(ExitCode.USAGE)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """Subcommands are imported when used, not at start-up."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return commands.names()
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return commands.load(cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "-V", "--version", prog_name="gitops-guard")
 def cli() -> None:
     """gitops-guard: catch leaked secrets, injectable calls, root containers, public buckets
@@ -30,10 +42,6 @@ def cli() -> None:
     Exit codes: 0 nothing found, 1 findings, 2 usage or configuration error,
                 3 a scanner failed (other findings still reported), 130 interrupted.
     """
-
-
-for _command in COMMANDS():
-    cli.add_command(_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,5 @@
-"""One module per subcommand; :func:`COMMANDS` lists them for the CLI group."""
+"""One module per subcommand, imported lazily; ``_COMMANDS`` lists them (the attribute name is
+the command name)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,16 @@ _COMMANDS = (
 )
 
 
-def COMMANDS() -> list[click.Command]:
-    out = []
+def load(name: str) -> click.Command | None:
+    """Import the module of subcommand ``name`` only when that command runs (or help lists it):
+    ``gitops-guard scan`` never pays for the imports of ``drift`` or ``install``."""
     for spec in _COMMANDS:
         module, attr = spec.split(":")
-        out.append(getattr(import_module(f"gitops_guard.commands.{module}"), attr))
-    return out
+        if attr == name:
+            command: click.Command = getattr(import_module(f"gitops_guard.commands.{module}"), attr)
+            return command
+    return None
+
+
+def names() -> list[str]:
+    return [spec.split(":")[1] for spec in _COMMANDS]
