@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import subprocess
 import threading
@@ -32,6 +33,11 @@ def _run(args: Sequence[str], cwd: Path, *, text: bool = False) -> bytes:
 def toplevel(path: Path) -> Path | None:
     """The work tree containing ``path``, or None outside git (or without git installed)."""
     start = path if path.is_dir() else path.parent
+    return _toplevel(start.resolve())
+
+
+@functools.lru_cache(maxsize=64)
+def _toplevel(start: Path) -> Path | None:
     try:
         out = _run(["rev-parse", "--show-toplevel"], start)
     except GitError:

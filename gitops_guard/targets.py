@@ -64,9 +64,8 @@ VENDORED_DIRS = frozenset(
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 _PEEK_BYTES = 64 * 1024
 
-_DOCKERFILE_RE = re.compile(
-    r"^(?:Dockerfile|Containerfile)(?:\..+)?$|^.+\.(?:Dockerfile|dockerfile)$"
-)
+# Case-insensitive, like Checkov's own selection (`dockerfile`, `Dockerfile.prod`, `x.Dockerfile`).
+_DOCKERFILE_RE = re.compile(r"^(?:dockerfile|containerfile)(?:\..+)?$|^.+\.dockerfile$", re.I)
 _KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 _CI_NAMES = frozenset(
     {
