@@ -39,6 +39,7 @@ from gitops_guard.models import (
     ScanResult,
     stable_hash,
 )
+from gitops_guard.redact import error_message
 from gitops_guard.scanners.interface import ScanContext, Scanner, Unit
 from gitops_guard.targets import Target, TargetSet
 
@@ -141,7 +142,7 @@ def _worker(conn: Connection, items: Sequence[tuple[Scanner, Sequence[Unit], Sca
         conn.send(run_items(items))
     except BaseException as exc:  # e.g. an unpicklable result
         with contextlib.suppress(Exception):
-            conn.send(exc.__class__.__name__ + ": " + _one_line(str(exc)))
+            conn.send(exc.__class__.__name__ + ": " + error_message(str(exc)))
     finally:
         conn.close()
 
@@ -377,7 +378,8 @@ def _settle(w: _Work, res: ScanResult, anchors: _Anchors, cache: Cache | None) -
             continue
         per_unit[i][0].append(anchors.anchor(replace(f, message=_one_line(f.message, 1000))))
     for e in res.errors:
-        per_unit[find(e.path)][1].append(replace(e, message=_one_line(e.message)))
+        # Errors may quote file content (a parser's offending token): see gitops_guard.redact.
+        per_unit[find(e.path)][1].append(replace(e, message=error_message(e.message)))
     failed = any(e.kind is ErrorKind.ERROR for e in res.errors)
     if w.scanner.cross_file:
         merged = ScanResult(
