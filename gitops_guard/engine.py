@@ -353,7 +353,10 @@ def run(
         findings.extend(res.findings)
         errors.extend(res.errors)
     merged = dedupe(findings)
-    extras: dict[str, object] = {"duration_seconds": round(time.monotonic() - started, 3)}
+    extras: dict[str, object] = {
+        "duration_seconds": round(time.monotonic() - started, 3),
+        "engine_tasks": len(tasks),
+    }
     if cache is not None:
         extras["cache_hits"] = cache.hits
         extras["cache_misses"] = cache.misses

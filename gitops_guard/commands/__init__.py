@@ -16,6 +16,7 @@ _COMMANDS = (
     "install:uninstall",
     "config:config",
     "baseline:baseline",
+    "cache:cache",
 )
 
 
