@@ -27,6 +27,12 @@ TOPICS: dict[str, str] = {
     "GG005": "mutable-image",
     # Plaintext Kubernetes Secret: our GG002 vs a secret detector on the same line.
     "GG002": "hardcoded-secret",
+    # Checkov's hard-coded credential checks (provider keys, Lambda environment, EC2 / VM user
+    # data) vs detect-secrets on the same line.
+    "CKV_AWS_41": "hardcoded-secret",
+    "CKV_AWS_45": "hardcoded-secret",
+    "CKV_AWS_46": "hardcoded-secret",
+    "CKV_AZURE_45": "hardcoded-secret",
 }
 
 #: Lower wins when severities tie: the engine whose rule is the more specific.
