@@ -41,6 +41,7 @@ from gitops_guard.drift.values import (
     TOOL,
     Absent,
     build_report,
+    clean,
     key_segment,
     same,
     show,
@@ -372,7 +373,8 @@ def _identity(body: dict[str, object]) -> tuple[str, str, str] | None:
     group = api_version.rsplit("/", 1)[0] if "/" in api_version else ""
     if group in NOT_KUBERNETES_GROUPS:
         return None
-    return GROUP_ALIASES.get((group, kind), group), kind, name
+    group = GROUP_ALIASES.get((group, kind), group)
+    return clean(group), clean(kind), clean(name)
 
 
 def _list_items(doc: YamlDocument) -> Iterator[tuple[object, int, int]]:
@@ -419,7 +421,7 @@ def _load_live(live_file: str | os.PathLike[str]) -> list[KubeObject]:
             meta = item.get("metadata")
             namespace = meta.get("namespace") if isinstance(meta, dict) else None
             group, kind, name = ident
-            ns = namespace if isinstance(namespace, str) else ""
+            ns = clean(namespace) if isinstance(namespace, str) else ""
             objects.append(KubeObject(group, kind, ns, name, item, shown, line, end))
     return objects
 
@@ -525,7 +527,7 @@ def _manifest_object(
     if kind in CLUSTER_SCOPED_KINDS or (group, kind) in cluster_kinds:
         ns = ""
     else:
-        ns = namespace if isinstance(namespace, str) and namespace else default_namespace
+        ns = clean(namespace) if isinstance(namespace, str) and namespace else default_namespace
     body = _normalise_secret(item) if kind == "Secret" and group == "" else item
     return KubeObject(group, kind, ns, name, body, shown, line, end)
 
@@ -609,7 +611,7 @@ class FieldDrift:
     severity: Severity
 
     def render(self) -> str:
-        return f"{self.path}: {show(self.desired)} -> {show(self.live)}"
+        return clean(f"{self.path}: {show(self.desired)} -> {show(self.live)}")
 
 
 def _matches(kinds: str, pattern: str, kind: str, generic: str) -> bool:

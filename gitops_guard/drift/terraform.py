@@ -27,6 +27,7 @@ from gitops_guard.drift.values import (
     Absent,
     build_report,
     child,
+    clean,
     same,
     show,
     summarize,
@@ -156,7 +157,9 @@ def _drift_entries(plan: object, shown: str) -> list[dict[str, object]]:
                 f"plan {shown} is Terraform state, not a plan ({hint}, not of the state)"
             )
         raise DriftInputError(f"plan {shown} is not a Terraform plan ({hint})")
-    drift = plan.get("resource_drift") or []
+    drift = plan.get("resource_drift", [])  # omitted when there is no drift
+    if drift is None:
+        drift = []
     if not isinstance(drift, list):
         raise DriftInputError(f"plan {shown}: resource_drift is not a list")
     for index, entry in enumerate(drift):
@@ -208,8 +211,8 @@ def _finding(entry: dict[str, object], shown: str, line: int) -> Finding | None:
     if actions in _NOT_DRIFT_ACTIONS or not actions:
         return None
     rule = _ACTION_RULES.get(actions, "DRIFT-TF-UPDATE")
-    address = str(entry["address"])
-    rtype = str(entry.get("type") or _type_of(address))
+    address = clean(str(entry["address"]))
+    rtype = clean(str(entry.get("type") or _type_of(address)))
     before, after = change.get("before"), change.get("after")
     b_marks, a_marks = change.get("before_sensitive"), change.get("after_sensitive")
     changes: list[Change] = []
@@ -232,7 +235,7 @@ def _finding(entry: dict[str, object], shown: str, line: int) -> Finding | None:
         tool=TOOL,
         rule_id=rule,
         severity=severity,
-        message=message,
+        message=clean(message),
         path=shown,
         line=line,
         end_line=line,

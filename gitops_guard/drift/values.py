@@ -36,6 +36,12 @@ class Absent:
 MISSING = Absent()
 
 
+def clean(text: str) -> str:
+    """``text`` safe to print and hash: lone surrogates (which JSON and YAML escapes can produce)
+    become ``\\udXXX`` escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def key_segment(key: object) -> str:
     """``.name`` for a plain key, ``["prometheus.io/scrape"]`` for anything else."""
     text = str(key)
@@ -77,7 +83,7 @@ def show(value: object) -> str:
         text = json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
     if len(text) > _MAX_VALUE_CHARS:
         text = text[: _MAX_VALUE_CHARS - 3] + "..."
-    return text
+    return clean(text)
 
 
 def summarize(changes: Iterable[str]) -> str:
