@@ -310,9 +310,10 @@ def _positional(args: Sequence[str]) -> list[str]:
 
 
 def _contains(words: Sequence[str], seq: Sequence[str]) -> bool:
-    """True when ``seq`` occurs in ``words`` in order, contiguously."""
-    n = len(seq)
-    return any(list(words[i : i + n]) == list(seq) for i in range(len(words) - n + 1))
+    """True when ``seq`` occurs in ``words`` in order (flag values may sit in between:
+    ``aws eks --region x update-kubeconfig``)."""
+    it = iter(words)
+    return all(any(w == s for w in it) for s in seq)
 
 
 def _cloud(prog: str, args: Sequence[str]) -> Verdict | None:

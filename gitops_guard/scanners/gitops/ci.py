@@ -76,7 +76,7 @@ def judge(jobs: Iterable[Job], path: str, platform: str) -> list[Finding]:
         cloud = any(e.op is Op.CLOUD_CLUSTER for e in job.events)
         reported: dict[str, Event] = {}
         extra: dict[str, int] = {}
-        for e in job.events:
+        for e in sorted(job.events, key=lambda e: e.line):
             if _excused(e.op, local, cloud):
                 continue
             if e.step in reported:
@@ -639,9 +639,13 @@ def platform_of(parsed: Parsed) -> str:
     p = PurePosixPath(parsed.path)
     name = p.name.lower()
     kinds = parsed.target.kinds
-    if Kind.GITHUB_ACTIONS in kinds or (name in ("action.yml", "action.yaml")):
+    if (
+        Kind.GITHUB_ACTIONS in kinds
+        or name in ("action.yml", "action.yaml")
+        or (len(p.parts) >= 3 and p.parts[-3] in (".gitea", ".forgejo"))
+    ):
         return "GitHub Actions"
-    if Kind.GITLAB_CI in kinds or name.endswith(".gitlab-ci.yml"):
+    if Kind.GITLAB_CI in kinds or name.endswith(".gitlab-ci.yml") or ".gitlab" in p.parts:
         return "GitLab CI"
     if name.startswith("jenkinsfile") or name.endswith(".jenkinsfile"):
         return "Jenkins"
