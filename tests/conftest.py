@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from ggtest import REPO, SHARED, git
 
 from gitops_guard.cli import main
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+__all__ = ["REPO", "SHARED", "git"]
 
 
 @pytest.fixture(autouse=True)
@@ -39,19 +37,6 @@ def corpora(shared: Path) -> Path:
     if not path.is_dir():
         pytest.skip("../shared/corpora is not available")
     return path
-
-
-def git(cwd: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    return subprocess.run(
-        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
-    ).stdout
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import REPO
+from ggtest import REPO
 
 
 def test_warm_rescan_runs_no_engine_and_matches_cold(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

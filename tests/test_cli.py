@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO
+from ggtest import REPO
 
 
 def test_version_and_help(cli) -> None:  # type: ignore[no-untyped-def]

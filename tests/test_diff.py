@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import git
+from ggtest import git
 
 from gitops_guard.diff import ChangedLines, parse_patch, unquote
 from gitops_guard.models import Finding, Severity

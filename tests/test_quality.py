@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import REPO
+from ggtest import REPO
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import git
+from ggtest import git
 
 from gitops_guard import staged
 

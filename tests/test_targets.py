@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import git
+from ggtest import git
 
 from gitops_guard.targets import Kind, classify, discover
 
