@@ -17,6 +17,7 @@ _COMMANDS = (
     "config:config",
     "baseline:baseline",
     "cache:cache",
+    "drift:drift",
 )
 
 
