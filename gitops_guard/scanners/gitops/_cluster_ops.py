@@ -607,7 +607,52 @@ def classify_action(uses: str) -> tuple[Op | None, tuple[str, ...], str]:
     name = "/".join(parts[1:])
     if _LOCAL_ACTION_RE.search(name) and not re.search(r"kubectl|helm-deploy|deploy", name):
         return Op.LOCAL_CLUSTER, (), ""
+    if _SETUP_RE.search(name):
+        return None, (), ""
+    # An unknown wrapper of kubectl/helm (``someone/eks-kubectl-action``): read its command input.
+    if _K8S_ACTION_RE.search(name):
+        default = "helm" if "helm" in name and "kubectl" not in name else "kubectl"
+        return None, _COMMAND_INPUTS, f"auto:{default}"
     return None, (), ""
+
+
+_K8S_ACTION_RE = re.compile(r"kubectl|kube|k8s|eks|aks|gke|helm|openshift")
+_COMMAND_INPUTS = ("args", "command", "cmd", "exec", "script", "run", "commands")
+CLUSTER_PROGRAMS = frozenset(
+    {
+        "kubectl",
+        "helm",
+        "helmfile",
+        "oc",
+        "argocd",
+        "flux",
+        "skaffold",
+        "kustomize",
+        "aws",
+        "gcloud",
+        "az",
+        "eksctl",
+        "kapp",
+        "werf",
+        "bash",
+        "sh",
+        "set",
+        "export",
+        "echo",
+        "cat",
+        "cd",
+    }
+)
+
+
+def name_hint(name: str) -> bool:
+    """A job or step name announcing a throwaway cluster (``Create kind cluster``)."""
+    lower = name.lower()
+    if re.search(r"\b(k3d|k3s|minikube|microk8s|kwok)\b", lower):
+        return True
+    return bool(re.search(r"\bkind\b", lower)) and bool(
+        re.search(r"cluster|create|setup|set up|start|spin|e2e|install|bootstrap", lower)
+    )
 
 
 def classify_orb(name: str) -> Op | None:

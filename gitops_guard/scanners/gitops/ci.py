@@ -20,6 +20,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from gitops_guard.models import Finding, Severity
 from gitops_guard.scanners.gitops import _yaml as y
 from gitops_guard.scanners.gitops._cluster_ops import (
+    CLUSTER_PROGRAMS,
     Op,
     classify,
     classify_action,
@@ -27,6 +28,7 @@ from gitops_guard.scanners.gitops._cluster_ops import (
     classify_pipe,
     classify_script,
     kubeconfig_setting,
+    name_hint,
 )
 from gitops_guard.scanners.gitops._common import Parsed, finding
 from gitops_guard.scanners.gitops._shell import Command
@@ -172,7 +174,14 @@ def _github_steps(steps: Node | None, source: str, job: Job) -> None:
             for key in inputs:
                 value = y.get(step, "with", key)
                 if isinstance(value, ScalarNode):
-                    job.events.extend(_script_events(value, source, name, program))
+                    prefix = program
+                    if program.startswith("auto:"):
+                        words = str(value.value).split()
+                        first = words[0].rsplit("/", 1)[-1] if words else ""
+                        prefix = "" if first in CLUSTER_PROGRAMS else program[5:]
+                    job.events.extend(_script_events(value, source, name, prefix))
+        if name_hint(name):
+            job.events.append(Event(Op.LOCAL_CLUSTER, name, 0, name))
         job.events.extend(_settings_events(y.get(step, "with"), name))
         job.events.extend(_settings_events(y.get(step, "env"), name))
         run = y.get(step, "run")
@@ -194,6 +203,8 @@ def github(parsed: Parsed) -> list[Job]:
         for job_id, _, body in y.pairs(y.get(doc, "jobs")):
             job = Job(y.text(y.get(body, "name")) or job_id)
             job.events.extend(_settings_events(y.get(body, "env"), job.name))
+            if name_hint(job.name) or name_hint(job_id):
+                job.events.append(Event(Op.LOCAL_CLUSTER, job.name, 0, job.name))
             if _image_hint(y.get(body, "services")) or _image_hint(y.get(body, "container")):
                 job.events.append(Event(Op.LOCAL_CLUSTER, "service", 0, job.name))
             _github_steps(y.get(body, "steps"), parsed.text, job)
@@ -289,7 +300,7 @@ def gitlab(parsed: Parsed) -> list[Job]:
             job = Job(name)
             image = _gitlab_lookup(jobs, body, "image") or entries.get("image")
             services = _gitlab_lookup(jobs, body, "services") or entries.get("services")
-            if _image_hint(image) or _image_hint(services):
+            if _image_hint(image) or _image_hint(services) or name_hint(name):
                 job.events.append(Event(Op.LOCAL_CLUSTER, "service", 0, name))
             job.events.extend(_settings_events(_gitlab_lookup(jobs, body, "variables"), name))
             for key in ("before_script", "script", "after_script"):

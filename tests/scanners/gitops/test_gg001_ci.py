@@ -312,7 +312,7 @@ def test_exact_line_inside_a_multiline_run_block(tmp_path: Path) -> None:
     )
     found = gg001(tmp_path, workflow(steps))
     assert len(found) == 1
-    path, line, message = found[0]
+    _, line, message = found[0]
     assert line == line_of(tmp_path, WF, "helm upgrade \\")
     assert "step 'Deploy'" in message and "+1 more" in message
 
@@ -680,8 +680,54 @@ def test_flux_e2e_without_kind_would_be_flagged(corpora: Path, tmp_path: Path) -
     if not source.is_file():
         pytest.skip("flux2-kustomize-helm-example corpus is absent")
     text = source.read_text().replace("helm/kind-action", "actions/cache")
+    text = text.replace("Kubernetes Kind", "Kubernetes")
     (tmp_path / ".github" / "workflows").mkdir(parents=True)
     (tmp_path / ".github" / "workflows" / "e2e.yaml").write_text(text)
     found = of(scan_path(tmp_path), "GG001")
     assert found and all(f.line > 0 for f in found)
     assert any("flux install" in f.message for f in found)
+
+
+@pytest.mark.parametrize(
+    ("step", "needle"),
+    [
+        (
+            "- uses: gane5hvarma/kubectl-actions@master\n  with:\n    args: apply -f deploy.yaml",
+            "args: apply",
+        ),
+        (
+            "- uses: someone/aws-eks-action@v0.1\n  with:\n    args: |\n"
+            "      kubectl set image deployment/web web=x:1 &&\n"
+            "      kubectl rollout status deployment/web",
+            "kubectl set image",
+        ),
+        (
+            "- uses: someone/helm-action@v1\n  with:\n    command: upgrade --install web ./chart",
+            "command: upgrade",
+        ),
+    ],
+)
+def test_unknown_kubectl_wrapper_actions_are_read(tmp_path: Path, step: str, needle: str) -> None:
+    found = gg001(tmp_path, workflow(step))
+    assert [line for _, line, _ in found] == [line_of(tmp_path, WF, needle)]
+
+
+def test_unknown_wrapper_reading_only_is_not_flagged(tmp_path: Path) -> None:
+    step = "- uses: someone/kubectl-action@v1\n  with:\n    args: get pods -A"
+    assert gg001(tmp_path, workflow(step)) == []
+
+
+def test_job_named_for_a_kind_cluster_is_a_test_job(tmp_path: Path) -> None:
+    files = {
+        WF: """
+        on: pull_request
+        jobs:
+          e2e:
+            name: Run E2E workflow on KinD cluster
+            runs-on: ubuntu-latest
+            steps:
+              - run: bin/test-workflow/start --ci-apps
+              - run: kubectl apply -f k8s/ && helm install web ./chart
+        """
+    }
+    assert gg001(tmp_path, files) == []
