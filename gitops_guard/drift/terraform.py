@@ -314,6 +314,13 @@ def _as_json(value: object) -> object:
     return value
 
 
+def _compact(value: object) -> object:
+    """A block without its empty attributes, for showing a whole added or removed block."""
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if v not in (None, "", [], {})}
+    return value
+
+
 def _diff(
     b: object, a: object, b_marks: object, a_marks: object, path: str, out: list[Change]
 ) -> None:
@@ -352,10 +359,10 @@ def _diff(
         # items that are only on one side instead of a misleading index-by-index comparison.
         for i, x in enumerate(b):
             if not any(same(x, y) for y in a):
-                out.append(Change(f"{path}[{i}]", mask(x, _sub(b_marks, i)), MISSING))
+                out.append(Change(f"{path}[{i}]", _compact(mask(x, _sub(b_marks, i))), MISSING))
         for i, y in enumerate(a):
             if not any(same(x, y) for x in b):
-                out.append(Change(f"{path}[{i}]", MISSING, mask(y, _sub(a_marks, i))))
+                out.append(Change(f"{path}[{i}]", MISSING, _compact(mask(y, _sub(a_marks, i)))))
         return
     out.append(Change(path or "(all)", mask(b, b_marks), mask(a, a_marks)))
 

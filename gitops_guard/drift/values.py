@@ -15,7 +15,7 @@ SENSITIVE = "(sensitive)"
 ABSENT = "(absent)"
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
-_MAX_VALUE_CHARS = 80
+_MAX_VALUE_CHARS = 120
 _MAX_FIELDS_SHOWN = 8
 
 
