@@ -139,14 +139,14 @@ def plan(formats: Sequence[str], outputs: Sequence[str], default: Format) -> lis
         )
     seen: dict[str, str] = {}
     for d in files:
-        assert d.path is not None
-        key = os.path.normcase(os.path.abspath(d.path))
+        path = d.path or Path()
+        key = os.path.normcase(os.path.abspath(path))
         if key in seen:
             raise OutputSpecError(
-                f"--output {d.path}: named twice ({seen[key]} and {d.format.value})"
+                f"--output {path}: named twice ({seen[key]} and {d.format.value})"
             )
         seen[key] = d.format.value
-        check_writable(d.path)
+        check_writable(path)
     return [Destination(f, None) for f in stdout] + files
 
 
