@@ -60,7 +60,12 @@ class SourceScanner(Scanner):
 
         logging.getLogger("bandit").setLevel(logging.CRITICAL)
         by_abs = {os.fspath(t.abspath): t.path for u in units for t in u.files}
-        mgr = manager.BanditManager(self._config(ctx), "file", quiet=True)
+        # Bandit selects tests from the *profile*, not from config["skips"/"tests"].
+        profile = {
+            "exclude": list(ctx.options.get("skips") or ()),  # type: ignore[call-overload]
+            "include": list(ctx.options.get("tests") or ()),  # type: ignore[call-overload]
+        }
+        mgr = manager.BanditManager(self._config(ctx), "file", quiet=True, profile=profile)
         mgr.files_list = sorted(by_abs)
         mgr.run_tests()
         findings = []
