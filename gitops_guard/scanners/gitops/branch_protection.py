@@ -117,7 +117,7 @@ class _Reader:
                 if depth == 0:
                     break
                 depth -= 1
-            elif (ch == "\n" and depth == 0) or (ch == "#" and depth == 0):
+            elif depth == 0 and (ch in "\n#" or t.startswith(("//", "/*"), self.pos)):
                 break
             self.pos += 1
         return t[start : self.pos].strip()

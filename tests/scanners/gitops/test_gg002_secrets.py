@@ -1,0 +1,222 @@
+"""GG002: plaintext secrets in manifests and Helm values; never the value in a message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gg_helpers import line_of, of, scan_files
+
+from gitops_guard.scanners.gitops.secrets import is_credential_key
+
+PLAIN = """
+apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+  namespace: web
+type: Opaque
+stringData:
+  username: admin
+  password: s3cr3t-Value-9
+"""
+
+
+def gg002(tmp_path: Path, files: dict[str, str]) -> list[tuple[str, int, str]]:
+    return [(f.path, f.line, f.message) for f in of(scan_files(tmp_path, files), "GG002")]
+
+
+def test_plaintext_secret_is_flagged_without_its_value(tmp_path: Path) -> None:
+    found = gg002(tmp_path, {"k8s/secret.yaml": PLAIN})
+    assert len(found) == 1
+    path, line, message = found[0]
+    assert (path, line) == ("k8s/secret.yaml", line_of(tmp_path, "k8s/secret.yaml", "username"))
+    assert "s3cr3t" not in message and "admin" not in message
+    assert "username" in message and "password" in message
+
+
+def test_base64_data_is_plaintext_too(tmp_path: Path) -> None:
+    text = PLAIN.replace("stringData:", "data:").replace("s3cr3t-Value-9", "czNjcjN0")
+    assert len(gg002(tmp_path, {"secret.yaml": text})) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # SealedSecret
+        """
+        apiVersion: bitnami.com/v1alpha1
+        kind: SealedSecret
+        metadata:
+          name: db
+        spec:
+          encryptedData:
+            password: AgBy3i4OJSWK+PiTySYZZA==
+        """,
+        # SOPS-encrypted Secret
+        """
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: db
+        stringData:
+          password: ENC[AES256_GCM,data:Ab12,iv:x,tag:y,type:str]
+        sops:
+          age:
+            - recipient: age1xyz
+          encrypted_regex: ^(data|stringData)$
+          version: 3.8.1
+        """,
+        # ExternalSecret
+        """
+        apiVersion: external-secrets.io/v1beta1
+        kind: ExternalSecret
+        metadata:
+          name: db
+        spec:
+          secretStoreRef:
+            name: vault
+            kind: ClusterSecretStore
+          data:
+            - secretKey: password
+              remoteRef:
+                key: db/password
+        """,
+        # empty Secrets
+        """
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: sa-token
+          annotations:
+            kubernetes.io/service-account.name: web
+        type: kubernetes.io/service-account-token
+        """,
+        """
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: empty
+        data: {}
+        stringData:
+          password: ""
+        """,
+    ],
+)
+def test_protected_or_empty_secrets_are_not_flagged(tmp_path: Path, text: str) -> None:
+    assert gg002(tmp_path, {"secret.yaml": text}) == []
+
+
+def test_sops_file_with_a_plain_value_left_over(tmp_path: Path) -> None:
+    text = """
+    apiVersion: v1
+    kind: Secret
+    metadata:
+      name: db
+    stringData:
+      password: ENC[AES256_GCM,data:Ab12,iv:x,tag:y,type:str]
+      token: plain-token-value
+    sops:
+      version: 3.8.1
+    """
+    found = gg002(tmp_path, {"secret.yaml": text})
+    assert len(found) == 1 and "token" in found[0][2] and "plain-token" not in found[0][2]
+
+
+def test_secret_in_a_multi_document_file(tmp_path: Path) -> None:
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: b\n---\n"
+        + PLAIN.lstrip()
+    )
+    found = gg002(tmp_path, {"all.yaml": text})
+    assert [line for _, line, _ in found] == [line_of(tmp_path, "all.yaml", "username")]
+
+
+def test_kustomize_secret_generator_literals(tmp_path: Path) -> None:
+    files = {
+        "kustomization.yaml": """
+        resources: [deploy.yaml]
+        secretGenerator:
+          - name: db
+            literals:
+              - password=hunter2-really
+          - name: from-file
+            files: [secret.enc.yaml]
+        """
+    }
+    found = gg002(tmp_path, files)
+    assert len(found) == 1 and "hunter2" not in found[0][2]
+    assert found[0][1] == line_of(tmp_path, "kustomization.yaml", "password=")
+
+
+HELM_VALUES = """
+auth:
+  enabled: true
+  existingSecret: ""
+  adminPassword: Sup3rS3cret!
+  password: ""
+  passwordKey: db-password
+  secretName: db-credentials
+  rootPassword: ${ROOT_PASSWORD}
+  replicationPassword: "{{ .Values.global.pw }}"
+api:
+  apiKey: 0123456789abcdef0123
+  tokenSecretName: api-token
+  tokenTTL: 3600
+oauth:
+  clientSecret: ref+vault://secret/oauth#client
+  clientId: web
+  createSecret: true
+smtp:
+  password: changeme
+"""
+
+
+def test_helm_values_credentials(tmp_path: Path) -> None:
+    files = {"chart/Chart.yaml": "name: web\nversion: 1.0.0\n", "chart/values.yaml": HELM_VALUES}
+    found = gg002(tmp_path, files)
+    keys = sorted(m.split("'")[1] for _, _, m in found)
+    assert keys == ["api.apiKey", "auth.adminPassword"]
+    assert all("Sup3r" not in m and "0123456789" not in m for _, _, m in found)
+
+
+def test_flux_helmrelease_values_credentials(tmp_path: Path) -> None:
+    text = """
+    apiVersion: helm.toolkit.fluxcd.io/v2
+    kind: HelmRelease
+    metadata:
+      name: db
+    spec:
+      chart:
+        spec:
+          chart: postgresql
+          version: 15.5.0
+      values:
+        auth:
+          postgresPassword: pl41n-text
+    """
+    found = gg002(tmp_path, {"release.yaml": text})
+    assert len(found) == 1 and "auth.postgresPassword" in found[0][2]
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("password", True),
+        ("adminPassword", True),
+        ("api_key", True),
+        ("clientSecret", True),
+        ("authToken", True),
+        ("privateKey", True),
+        ("existingSecret", False),
+        ("passwordSecret", False),
+        ("secretName", False),
+        ("passwordKey", False),
+        ("tokenTTL", False),
+        ("passwordFile", False),
+        ("createSecret", False),
+        ("username", False),
+    ],
+)
+def test_credential_key_names(key: str, expected: bool) -> None:
+    assert is_credential_key(key) is expected
