@@ -298,9 +298,9 @@ def test_arbitrary_toml_text_raises_only_config_error(text: str) -> None:
 
 
 def test_source_scanner_options_reach_bandit(cli, in_git_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    write(in_git_dir, "a.py", "import subprocess\nassert x\n")
-    write(in_git_dir, ".gitops-guard.toml", '[scanners.source]\nskips = ["B101", "B404"]\n')
+    write(in_git_dir / "a.py", "import subprocess\nassert x\n")
+    write(in_git_dir / ".gitops-guard.toml", '[scanners.source]\nskips = ["B101", "B404"]\n')
     assert cli("scan", "--scanners", "source", "-f", "json").json["findings"] == []
-    write(in_git_dir, ".gitops-guard.toml", '[scanners.source]\ntests = ["B101"]\n')
+    write(in_git_dir / ".gitops-guard.toml", '[scanners.source]\ntests = ["B101"]\n')
     r = cli("scan", "--scanners", "source", "-f", "json")
     assert [f["rule_id"] for f in r.json["findings"]] == ["B101"]
