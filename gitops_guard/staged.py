@@ -8,7 +8,9 @@ keeps its repository-relative ``path`` (what reports show) and reads from the co
 The directory is removed when the scan ends, also on Ctrl-C or SIGTERM.
 
 A staged ``.tf`` file brings the other ``.tf`` files of its folder, as staged, in as context: the
-module is read whole, findings are reported for the staged files only.
+module is read whole, findings are reported for the staged files only. Likewise a staged file of a
+Helm chart or of a Kustomize folder has the rest of that chart or folder copied from the index
+next to it, so the chart or overlay can be rendered as it will be committed.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from gitops_guard.targets import DEFAULT_MAX_BYTES, TargetSet, build_targets
 
 _SYMLINK = "120000"
 _GITLINK = "160000"
+_KUSTOMIZATIONS = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 
 
 def _is_terraform(path: str) -> bool:
@@ -81,6 +84,23 @@ def private_tempdir(prefix: str = "gitops-guard-staged-") -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def _bundles(wanted: dict[str, str], merged: dict[str, git.IndexEntry]) -> list[str]:
+    """Folders rendered as a whole (Helm charts, Kustomize folders) holding a staged file."""
+    charts = {str(PurePosixPath(p).parent) for p in merged if PurePosixPath(p).name == "Chart.yaml"}
+    kustomize = {
+        str(PurePosixPath(p).parent) for p in merged if PurePosixPath(p).name in _KUSTOMIZATIONS
+    }
+    out: set[str] = set()
+    for name in wanted:
+        parents = [str(p) for p in PurePosixPath(name).parents]
+        chart = next((p for p in parents if p in charts), None)
+        if chart is not None:
+            out.add(chart)
+        if parents[0] in kustomize:
+            out.add(parents[0])
+    return sorted(out)
+
+
 @contextlib.contextmanager
 def staged_targets(
     top: Path, paths: Sequence[Path] = (), *, max_bytes: int = DEFAULT_MAX_BYTES
@@ -131,8 +151,18 @@ def staged_targets(
         and _is_terraform(e.path)
         and str(PurePosixPath(e.path).parent) in modules
     }
+    bundles = _bundles(wanted, merged)
+    rendered_with = {
+        e.path: e.object
+        for e in merged.values()
+        if e.path not in wanted
+        and e.path not in context_names
+        and e.mode not in (_SYMLINK, _GITLINK)
+        and under(e.path, bundles)
+    }
     with private_tempdir() as tmp:
-        copies = {tmp / name: obj for name, obj in {**wanted, **context_names}.items()}
+        everything = {**rendered_with, **wanted, **context_names}
+        copies = {tmp / name: obj for name, obj in everything.items()}
         sizes = git.copy_blobs(top, copies, max_bytes)
         candidates: dict[str, Path] = {}
         context_candidates: dict[str, Path] = {}

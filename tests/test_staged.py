@@ -188,3 +188,37 @@ def test_staged_diff_lines_reports_only_lines_the_commit_changes(in_git_dir: Pat
     report = _scan(cli, "--diff-lines")
     assert _b602(report) == [("app.py", 3)]
     assert report["summary"]["outside_diff"] == 2  # B602 and B404 on the old lines
+
+
+def test_helm_chart_and_kustomize_folder_are_copied_whole(in_git_dir: Path) -> None:
+    chart = in_git_dir / "charts" / "web"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("replicas: 1\n")
+    (chart / "templates" / "deploy.yaml").write_text("kind: Deployment\n")
+    overlay = in_git_dir / "overlays" / "prod"
+    overlay.mkdir(parents=True)
+    (overlay / "kustomization.yaml").write_text("resources: [svc.yaml]\n")
+    (overlay / "svc.yaml").write_text("apiVersion: v1\nkind: Service\n")
+    (in_git_dir / "elsewhere.yaml").write_text("a: 1\n")
+    git(in_git_dir, "add", ".")
+    git(in_git_dir, "commit", "-qm", "init")
+    (chart / "templates" / "deploy.yaml").write_text("kind: Deployment\nspec: {}\n")
+    (overlay / "kustomization.yaml").write_text("resources: [svc.yaml]\nnamespace: prod\n")
+    git(in_git_dir, "add", ".")
+    (chart / "values.yaml").write_text("replicas: 99  # unstaged\n")
+    with staged.staged_targets(in_git_dir) as ts:
+        assert sorted(t.path for t in ts.targets) == [
+            "charts/web/templates/deploy.yaml",
+            "overlays/prod/kustomization.yaml",
+        ]
+        copy = ts.targets[0].abspath.parents[3]
+        on_disk = sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file())
+        assert on_disk == [
+            "charts/web/Chart.yaml",
+            "charts/web/templates/deploy.yaml",
+            "charts/web/values.yaml",
+            "overlays/prod/kustomization.yaml",
+            "overlays/prod/svc.yaml",
+        ]
+        assert (copy / "charts/web/values.yaml").read_text() == "replicas: 1\n"

@@ -79,7 +79,10 @@ def render_block(
             lines.append("      require_serial: true")
     else:
         plain = re.fullmatch(r"[A-Za-z][A-Za-z0-9._/+-]*", rev) is not None
-        lines += [f"- repo: {repo}", f"  rev: {rev if plain else _quote(rev)}", "  hooks:"]
+        pin = f"  rev: {rev if plain else _quote(rev)}"
+        if re.fullmatch(r"[0-9a-f]{7,64}", rev):
+            pin += "  # pragma: allowlist secret"  # a commit id, not a hex-encoded key
+        lines += [f"- repo: {repo}", pin, "  hooks:"]
         lines += [f"    - id: {hook_id}" for hook_id in hook_ids]
     lines.append(END)
     return "".join(f"{indent}{line}{nl}" for line in lines)
