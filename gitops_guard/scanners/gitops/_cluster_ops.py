@@ -475,6 +475,11 @@ def classify(cmd: Command) -> Verdict | None:
         return None
     if prog == "cilium":
         return _simple(args, "cilium", frozenset({"install", "upgrade", "uninstall"}))
+    if prog == "ct":  # chart-testing installs charts into the current cluster
+        return _simple(args, "ct", frozenset({"install"}))
+    if prog == "tkn":  # Tekton: ``tkn pipeline start`` creates a PipelineRun
+        pos = _positional(args)
+        return (Op.MUTATE, f"tkn {' '.join(pos[:2])}") if "start" in pos[1:3] else None
     if prog == "kubeseal" or prog == "velero":
         return None
     cloud = _cloud(prog, args)

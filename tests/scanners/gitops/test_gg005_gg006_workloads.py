@@ -244,7 +244,9 @@ def test_kustomize_namespace_applies_to_base_resources(tmp_path: Path) -> None:
     files = {
         "base/deploy.yaml": deployment("nginx:1.27").replace("  namespace: web\n", ""),
         "base/kustomization.yaml": "resources: [deploy.yaml]\n",
-        "overlays/prod/kustomization.yaml": "namespace: web-prod\nresources: [../../base, deny.yaml]\n",
+        "overlays/prod/kustomization.yaml": (
+            "namespace: web-prod\nresources: [../../base, deny.yaml]\n"
+        ),
         "overlays/prod/deny.yaml": DENY_ALL.format(ns="web-prod"),
     }
     assert of(scan_files(tmp_path, files), "GG006") == []

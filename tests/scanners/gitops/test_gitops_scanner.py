@@ -100,7 +100,10 @@ def test_documents_before_a_syntax_error_are_still_checked(tmp_path: Path) -> No
 
 
 def test_utf16_crlf_and_empty_files(tmp_path: Path) -> None:
-    wf = "on: push\r\njobs:\r\n  d:\r\n    runs-on: x\r\n    steps:\r\n      - run: kubectl apply -f k\r\n"
+    wf = (
+        "on: push\r\njobs:\r\n  d:\r\n    runs-on: x\r\n    steps:\r\n"
+        "      - run: kubectl apply -f k\r\n"
+    )
     (tmp_path / ".github" / "workflows").mkdir(parents=True)
     (tmp_path / ".github" / "workflows" / "a.yml").write_bytes(wf.encode("utf-16"))
     (tmp_path / ".github" / "workflows" / "b.yml").write_bytes(wf.encode())
