@@ -14,6 +14,7 @@ the scanner's own worker process; site-packages keeps only the fork, which Check
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,17 +37,24 @@ _HEURISTIC = {"Base64HighEntropyString", "HexHighEntropyString", "KeywordDetecto
 
 
 def use_engine() -> None:
-    """Make ``import detect_secrets`` in this process load the vendored upstream wheel."""
+    """Make ``import detect_secrets`` in this process load the vendored upstream wheel.
+
+    If the fork was imported first (Checkov imports it), its modules are dropped from
+    ``sys.modules``: the scanner runs in a worker process of its own, so nothing else in it holds
+    on to them."""
     loaded = sys.modules.get("detect_secrets")
-    if loaded is not None:
-        if not str(getattr(loaded, "__file__", "")).startswith(str(VENDORED_WHEEL)):
-            raise RuntimeError(
-                f"another detect_secrets ({loaded.__file__}) is already imported in this process"
-            )
+    if loaded is not None and str(getattr(loaded, "__file__", "")).startswith(str(VENDORED_WHEEL)):
         return
     if not VENDORED_WHEEL.is_file():
         raise RuntimeError(f"the detect-secrets engine is missing: {VENDORED_WHEEL}")
+    for name in [
+        m for m in sys.modules if m == "detect_secrets" or m.startswith("detect_secrets.")
+    ]:
+        del sys.modules[name]
+    if str(VENDORED_WHEEL) in sys.path:
+        sys.path.remove(str(VENDORED_WHEEL))
     sys.path.insert(0, str(VENDORED_WHEEL))
+    importlib.invalidate_caches()
 
 
 def loaded_engine() -> str:

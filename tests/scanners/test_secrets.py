@@ -70,6 +70,7 @@ def test_the_worker_imports_upstream_even_beside_the_fork() -> None:
     """In a process where site-packages holds Checkov's bc-detect-secrets, the scanner still
     loads upstream's module from the wheel."""
     code = (
+        "import detect_secrets.core.scan; "  # the fork, as Checkov would have imported it
         "from gitops_guard.scanners.secrets import use_engine; use_engine(); "
         "import detect_secrets, detect_secrets.__version__ as v; "
         "print(detect_secrets.__file__, v.VERSION)"
