@@ -52,7 +52,7 @@ def stable_hash(*parts: str) -> str:
     """A short, stable hex digest of ``parts`` (unambiguous: parts are length-prefixed)."""
     h = hashlib.sha256()
     for part in parts:
-        data = part.encode("utf-8", "surrogateescape")
+        data = part.encode("utf-8", "surrogatepass")
         h.update(str(len(data)).encode())
         h.update(b":")
         h.update(data)
