@@ -18,6 +18,7 @@ from gitops_guard.scanners.interface import Rule, ScanContext, Scanner, Unit
 from gitops_guard.targets import Kind, Target
 
 _YAML_KINDS = frozenset({Kind.KUBERNETES, Kind.HELM_VALUES, Kind.KUSTOMIZE, Kind.YAML})
+_CI_KINDS = frozenset({Kind.CI, Kind.GITHUB_ACTIONS, Kind.GITLAB_CI})
 
 
 class GitopsScanner(Scanner):
@@ -106,8 +107,14 @@ class GitopsScanner(Scanner):
         context = [p for t in context_targets if (p := parse(t)) is not None]
         kustomize = images.KustomizeIndex.build(context)
 
+        everything = ctx.all_targets or tuple(t for u in units for t in u.files)
+        by_path = {t.path: t for t in everything if t.kinds & _CI_KINDS}
+        ci_index = ci.CiIndex(
+            lambda path: parse(by_path[path]) if path in by_path else None,
+            sorted(p for p, t in by_path.items() if Kind.GITHUB_ACTIONS in t.kinds),
+        )
         checks: list[tuple[frozenset[str], Callable[[Parsed], list[Finding]]]] = [
-            (frozenset({Kind.CI, Kind.GITHUB_ACTIONS, Kind.GITLAB_CI}), ci.check),
+            (_CI_KINDS, lambda p: ci.check(p, ci_index)),
             (frozenset({Kind.KUBERNETES, Kind.HELM_VALUES, Kind.KUSTOMIZE}), secrets.check),
             (frozenset({Kind.KUBERNETES}), argocd.check),
             (frozenset({Kind.KUBERNETES}), flux.check),

@@ -660,6 +660,11 @@ def name_hint(name: str) -> bool:
     )
 
 
+def names_local_cluster(path: str) -> bool:
+    """A path or action name with a kind/k3d/k3s/minikube/microk8s/kwok segment."""
+    return bool(_LOCAL_ACTION_RE.search(path))
+
+
 def classify_orb(name: str) -> Op | None:
     """CircleCI orb commands and jobs (``aws-eks/update-kubeconfig-with-authenticator``)."""
     if "/" not in name:

@@ -10,8 +10,9 @@ offending line of that step. docs/rules/GG001.md has the full list.
 
 from __future__ import annotations
 
+import posixpath
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -29,6 +30,7 @@ from gitops_guard.scanners.gitops._cluster_ops import (
     classify_script,
     kubeconfig_setting,
     name_hint,
+    names_local_cluster,
 )
 from gitops_guard.scanners.gitops._common import Parsed, finding
 from gitops_guard.scanners.gitops._shell import Command
@@ -49,6 +51,55 @@ class Event:
 class Job:
     name: str
     events: list[Event] = field(default_factory=list)
+    local_actions: list[str] = field(default_factory=list)
+    """Directories of the repository's own actions the job uses (``uses: ./.github/actions/x``)."""
+
+    @property
+    def throwaway(self) -> bool:
+        return any(e.op in (Op.LOCAL_CLUSTER, Op.CLOUD_CLUSTER) for e in self.events)
+
+
+class CiIndex:
+    """The run's CI files, for following a workflow into the repository's composite actions
+    and back (an action only used by kind jobs is itself test tooling)."""
+
+    def __init__(self, parse: Callable[[str], Parsed | None], workflows: Sequence[str]) -> None:
+        self._parse = parse
+        self._workflows = list(workflows)
+        self._jobs: dict[str, list[Job]] = {}
+        self._active: set[str] = set()
+
+    def jobs(self, path: str, depth: int = 0) -> list[Job]:
+        if path in self._jobs:
+            return self._jobs[path]
+        if path in self._active or depth > 3:
+            return []
+        parsed = self._parse(path)
+        if parsed is None:
+            return []
+        self._active.add(path)
+        try:
+            jobs = github(parsed, self, depth)
+        finally:
+            self._active.discard(path)
+        self._jobs[path] = jobs
+        return jobs
+
+    def action(self, directory: str, depth: int) -> list[Job]:
+        for name in ("action.yml", "action.yaml"):
+            jobs = self.jobs(f"{directory}/{name}", depth + 1)
+            if jobs:
+                return jobs
+        return []
+
+    def only_used_by_test_jobs(self, directory: str) -> bool:
+        users = [
+            job
+            for path in self._workflows
+            for job in self.jobs(path)
+            if directory in job.local_actions
+        ]
+        return bool(users) and all(job.throwaway for job in users)
 
 
 _WHAT = {
@@ -160,12 +211,21 @@ def _image_hint(node: Node | None) -> bool:
 # -- GitHub Actions --------------------------------------------------------------------------
 
 
-def _github_steps(steps: Node | None, source: str, job: Job) -> None:
+def _github_steps(
+    steps: Node | None, source: str, job: Job, ci: CiIndex | None = None, depth: int = 0
+) -> None:
     for index, step in enumerate(y.items(steps), start=1):
         uses = y.text(y.get(step, "uses"))
         name = y.text(y.get(step, "name")) or y.text(y.get(step, "id")) or uses or f"step {index}"
         name = name.strip()
-        if uses:
+        if uses and uses.startswith("./"):
+            directory = posixpath.normpath(uses.split("@", 1)[0])
+            job.local_actions.append(directory)
+            if names_local_cluster(directory) or (
+                ci is not None and any(j.throwaway for j in ci.action(directory, depth))
+            ):
+                job.events.append(Event(Op.LOCAL_CLUSTER, directory, 0, name))
+        elif uses:
             op, inputs, program = classify_action(uses)
             if op is not None:
                 job.events.append(
@@ -189,7 +249,7 @@ def _github_steps(steps: Node | None, source: str, job: Job) -> None:
             job.events.extend(_script_events(run, source, name))
 
 
-def github(parsed: Parsed) -> list[Job]:
+def github(parsed: Parsed, ci: CiIndex | None = None, depth: int = 0) -> list[Job]:
     jobs: list[Job] = []
     for doc in parsed.docs:
         top_env = _settings_events(y.get(doc, "env"), "env")
@@ -198,7 +258,7 @@ def github(parsed: Parsed) -> list[Job]:
         runs = y.get(doc, "runs")
         if runs is not None:  # a composite action
             job = Job(y.text(y.get(doc, "name")) or "composite action")
-            _github_steps(y.get(runs, "steps"), parsed.text, job)
+            _github_steps(y.get(runs, "steps"), parsed.text, job, ci, depth)
             jobs.append(job)
         for job_id, _, body in y.pairs(y.get(doc, "jobs")):
             job = Job(y.text(y.get(body, "name")) or job_id)
@@ -207,7 +267,7 @@ def github(parsed: Parsed) -> list[Job]:
                 job.events.append(Event(Op.LOCAL_CLUSTER, job.name, 0, job.name))
             if _image_hint(y.get(body, "services")) or _image_hint(y.get(body, "container")):
                 job.events.append(Event(Op.LOCAL_CLUSTER, "service", 0, job.name))
-            _github_steps(y.get(body, "steps"), parsed.text, job)
+            _github_steps(y.get(body, "steps"), parsed.text, job, ci, depth)
             jobs.append(job)
     return jobs
 
@@ -687,7 +747,15 @@ _PARSERS = {
 }
 
 
-def check(parsed: Parsed) -> list[Finding]:
+def check(parsed: Parsed, ci: CiIndex | None = None) -> list[Finding]:
     platform = platform_of(parsed)
-    jobs = _PARSERS[platform](parsed)
+    if platform == "GitHub Actions":
+        jobs = github(parsed, ci)
+        directory = str(PurePosixPath(parsed.path).parent)
+        is_action = PurePosixPath(parsed.path).name in ("action.yml", "action.yaml")
+        if is_action and ci is not None and ci.only_used_by_test_jobs(directory):
+            for job in jobs:
+                job.events.append(Event(Op.LOCAL_CLUSTER, "used by test jobs", 0, job.name))
+    else:
+        jobs = _PARSERS[platform](parsed)
     return judge(jobs, parsed.path, platform)

@@ -731,3 +731,60 @@ def test_job_named_for_a_kind_cluster_is_a_test_job(tmp_path: Path) -> None:
         """
     }
     assert gg001(tmp_path, files) == []
+
+
+COMPOSITE_KIND = """
+name: cluster
+runs:
+  using: composite
+  steps:
+    - uses: helm/kind-action@v1
+"""
+COMPOSITE_DEPLOY = """
+name: deploy test app
+runs:
+  using: composite
+  steps:
+    - shell: bash
+      run: kubectl apply -f test/manifests/
+"""
+
+
+def test_local_composite_action_that_creates_kind_covers_the_job(tmp_path: Path) -> None:
+    files = {
+        ".github/actions/cluster/action.yml": COMPOSITE_KIND,
+        ".github/actions/deploy-test-app/action.yml": COMPOSITE_DEPLOY,
+        WF: """
+        on: pull_request
+        jobs:
+          e2e:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: ./.github/actions/cluster
+              - uses: ./.github/actions/deploy-test-app
+              - run: helm install web ./chart --wait
+        """,
+    }
+    assert gg001(tmp_path, files) == []
+
+
+def test_local_composite_action_used_by_a_deploy_job_is_flagged(tmp_path: Path) -> None:
+    files = {
+        ".github/actions/deploy-test-app/action.yml": COMPOSITE_DEPLOY,
+        WF: """
+        on: push
+        jobs:
+          e2e:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: helm/kind-action@v1
+              - uses: ./.github/actions/deploy-test-app
+          deploy:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: ./.github/actions/deploy-test-app
+        """,
+    }
+    found = gg001(tmp_path, files)
+    assert [p for p, _, _ in found] == [".github/actions/deploy-test-app/action.yml"]
