@@ -45,8 +45,11 @@ def topic(finding: Finding) -> str | None:
     return TOPICS.get(finding.rule_id)
 
 
-def _rank(f: Finding) -> tuple[int, int, str, str]:
-    return (-f.severity.rank, _PREFERENCE.get(f.scanner, 9), f.tool, f.rule_id)
+def _rank(f: Finding) -> tuple[int, int, str, str, str]:
+    # The fingerprint breaks the last ties, so the survivor (and so the fingerprint a baseline or
+    # SARIF records) never depends on the order engines reported in: detect-secrets yields two
+    # KeywordDetector secrets on one line in hash-seed order.
+    return (-f.severity.rank, _PREFERENCE.get(f.scanner, 9), f.tool, f.rule_id, f.fingerprint)
 
 
 def dedupe(findings: Iterable[Finding]) -> list[Finding]:

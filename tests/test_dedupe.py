@@ -127,3 +127,16 @@ def test_end_to_end_one_secret_one_finding(cli, tmp_path: Path) -> None:  # type
     findings = r.json["findings"]
     assert len(findings) == 1, findings
     assert "bandit:B105" in findings[0]["sources"] or findings[0]["rule_id"] == "B105"
+
+
+def test_survivor_does_not_depend_on_input_order() -> None:
+    """Two findings of one rule on one line that differ only in what they flag (detect-secrets
+    reports two keyword secrets on `secrets = "pkg.mod:Class"`, in hash-seed order): the same one
+    survives whatever the order, so its fingerprint is stable across runs."""
+    a = Finding(
+        "secrets", "detect-secrets", "KeywordDetector", Severity.HIGH, "m", "p", 4, anchor="a"
+    )
+    b = Finding(
+        "secrets", "detect-secrets", "KeywordDetector", Severity.HIGH, "m", "p", 4, anchor="b"
+    )
+    assert [x.fingerprint for x in dedupe([a, b])] == [x.fingerprint for x in dedupe([b, a])]
