@@ -83,13 +83,14 @@ class GitopsScanner(Scanner):
                 loaded = y.load(text)
                 parsed.docs = loaded.docs
                 parsed.problem = loaded.problem
-                if loaded.problem:
+                if loaded.problem and target.path in wanted:
                     errors.append(
                         ScanError(SCANNER, loaded.problem, target.path, ErrorKind.SKIPPED)
                     )
             cache[target.path] = parsed
             return parsed
 
+        wanted = {t.path for u in units for t in u.files if u.reports(t.path) and self.applies(t)}
         reported: list[Parsed] = []
         for unit in units:
             for target in unit.files:
@@ -108,10 +109,11 @@ class GitopsScanner(Scanner):
         kustomize = images.KustomizeIndex.build(context)
 
         everything = ctx.all_targets or tuple(t for u in units for t in u.files)
-        by_path = {t.path: t for t in everything if t.kinds & _CI_KINDS}
+        by_path = {t.path: t for t in everything if t.kinds & _CI_KINDS or _is_yaml(t)}
         ci_index = ci.CiIndex(
             lambda path: parse(by_path[path]) if path in by_path else None,
             sorted(p for p, t in by_path.items() if Kind.GITHUB_ACTIONS in t.kinds),
+            sorted(by_path),
         )
         checks: list[tuple[frozenset[str], Callable[[Parsed], list[Finding]]]] = [
             (_CI_KINDS, lambda p: ci.check(p, ci_index)),

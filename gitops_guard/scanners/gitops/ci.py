@@ -10,6 +10,7 @@ offending line of that step. docs/rules/GG001.md has the full list.
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -63,9 +64,15 @@ class CiIndex:
     """The run's CI files, for following a workflow into the repository's composite actions
     and back (an action only used by kind jobs is itself test tooling)."""
 
-    def __init__(self, parse: Callable[[str], Parsed | None], workflows: Sequence[str]) -> None:
+    def __init__(
+        self,
+        parse: Callable[[str], Parsed | None],
+        workflows: Sequence[str],
+        known: Sequence[str] = (),
+    ) -> None:
         self._parse = parse
         self._workflows = list(workflows)
+        self._known = list(known)
         self._jobs: dict[str, list[Job]] = {}
         self._active: set[str] = set()
 
@@ -91,6 +98,16 @@ class CiIndex:
             if jobs:
                 return jobs
         return []
+
+    def matching(self, pattern: str) -> list[Parsed]:
+        """Scanned files whose path matches a GitLab ``include: local`` pattern."""
+        out: list[Parsed] = []
+        for path in self._known:
+            if path == pattern or (("*" in pattern) and fnmatch.fnmatchcase(path, pattern)):
+                parsed = self._parse(path)
+                if parsed is not None:
+                    out.append(parsed)
+        return out
 
     def only_used_by_test_jobs(self, directory: str) -> bool:
         users = [
@@ -292,48 +309,78 @@ _GITLAB_RESERVED = frozenset(
 )
 _AUTO_DEVOPS_RE = re.compile(r"(^|/)(Auto-DevOps|Deploy)(\.latest)?\.gitlab-ci\.ya?ml$")
 
+#: A GitLab job definition and the file it comes from (templates may live in included files).
+_Def = tuple[Node, Parsed]
+
 
 def _gitlab_lookup(
-    jobs: dict[str, Node], body: Node | None, key: str, depth: int = 0
-) -> Node | None:
-    value = y.get(body, key)
-    if value is not None or depth > 10:
-        return value
-    for parent in reversed(y.strings(y.get(body, "extends"))):
+    jobs: dict[str, _Def], body: _Def | None, key: str, depth: int = 0
+) -> tuple[Node, Parsed] | None:
+    """``key`` of a job, following ``extends`` (last parent wins, as GitLab merges them)."""
+    if body is None or depth > 10:
+        return None
+    value = y.get(body[0], key)
+    if value is not None:
+        return value, body[1]
+    for parent in reversed(y.strings(y.get(body[0], "extends"))):
         found = _gitlab_lookup(jobs, jobs.get(parent), key, depth + 1)
         if found is not None:
             return found
     return None
 
 
-def _gitlab_script(jobs: dict[str, Node], node: Node | None, depth: int = 0) -> Iterator[Node]:
+def _gitlab_script(
+    jobs: dict[str, _Def], node: Node | None, origin: Parsed, depth: int = 0
+) -> Iterator[tuple[ScalarNode, Parsed]]:
     """Scalars of a script, ``!reference [job, key]`` and nested lists resolved."""
     if node is None or depth > 10:
         return
     if isinstance(node, SequenceNode) and node.tag == "!reference":
         path = y.strings(node)
-        if path:
-            target: Node | None = (
-                _gitlab_lookup(jobs, jobs.get(path[0]), path[1])
-                if len(path) > 1
-                else jobs.get(path[0])
-            )
-            for key in path[2:]:
-                target = y.get(target, key)
-            yield from _gitlab_script(jobs, target, depth + 1)
+        if len(path) >= 2:
+            found = _gitlab_lookup(jobs, jobs.get(path[0]), path[1])
+            if found is not None:
+                target: Node | None = found[0]
+                for key in path[2:]:
+                    target = y.get(target, key)
+                yield from _gitlab_script(jobs, target, found[1], depth + 1)
         return
     if isinstance(node, SequenceNode):
         for item in node.value:
-            yield from _gitlab_script(jobs, item, depth + 1)
+            yield from _gitlab_script(jobs, item, origin, depth + 1)
     elif isinstance(node, ScalarNode):
-        yield node
+        yield node, origin
 
 
-def gitlab(parsed: Parsed) -> list[Job]:
+def _gitlab_includes(doc: Node, ci: CiIndex | None) -> list[Parsed]:
+    """Local files pulled in by ``include:`` (wildcards resolved among the scanned files)."""
+    if ci is None:
+        return []
+    entries = y.get(doc, "include")
+    out: list[Parsed] = []
+    for entry in [entries, *y.items(entries)]:
+        local = y.text(y.get(entry, "local")) or y.text(entry) or ""
+        if not local or "://" in local or y.get(entry, "project") is not None:
+            continue
+        out.extend(ci.matching(local.lstrip("/")))
+    return out
+
+
+def gitlab(parsed: Parsed, ci: CiIndex | None = None) -> list[Job]:
     out: list[Job] = []
     for doc in parsed.docs:
         entries = {k: v for k, _, v in y.pairs(doc)}
-        jobs: dict[str, Node] = {k: v for k, v in entries.items() if isinstance(v, MappingNode)}
+        jobs: dict[str, _Def] = {}
+        for included in _gitlab_includes(doc, ci):
+            for idoc in included.docs:
+                for k, _, v in y.pairs(idoc):
+                    if isinstance(v, MappingNode):
+                        jobs.setdefault(k, (v, included))
+        key_lines: dict[str, int] = {}
+        for k, kn, v in y.pairs(doc):
+            if isinstance(v, MappingNode):
+                jobs[k] = (v, parsed)
+                key_lines[k] = y.line(kn)
         default = entries.get("default")
         include_job = Job("include")
         for inc in [entries.get("include"), *y.items(entries.get("include"))]:
@@ -352,23 +399,40 @@ def gitlab(parsed: Parsed) -> list[Job]:
         global_vars = _settings_events(entries.get("variables"), "variables")
         if global_vars:
             out.append(Job("(global variables)", global_vars))
-        for name, body in jobs.items():
+        for name in key_lines:
+            body = jobs[name]
             if name.startswith(".") or name in _GITLAB_RESERVED:
                 continue
-            if y.get(body, "trigger") is not None:
+            if y.get(body[0], "trigger") is not None:
                 continue
             job = Job(name)
-            image = _gitlab_lookup(jobs, body, "image") or entries.get("image")
-            services = _gitlab_lookup(jobs, body, "services") or entries.get("services")
-            if _image_hint(image) or _image_hint(services) or name_hint(name):
+            image = _gitlab_lookup(jobs, body, "image")
+            services = _gitlab_lookup(jobs, body, "services")
+            if (
+                _image_hint(image[0] if image else entries.get("image"))
+                or _image_hint(services[0] if services else entries.get("services"))
+                or name_hint(name)
+            ):
                 job.events.append(Event(Op.LOCAL_CLUSTER, "service", 0, name))
-            job.events.extend(_settings_events(_gitlab_lookup(jobs, body, "variables"), name))
+            variables = _gitlab_lookup(jobs, body, "variables")
+            if variables is not None:
+                for e in _settings_events(variables[0], name):
+                    line = e.line if variables[1] is parsed else key_lines[name]
+                    job.events.append(Event(e.op, e.label, line, name))
             for key in ("before_script", "script", "after_script"):
-                node = _gitlab_lookup(jobs, body, key)
-                if node is None and key != "script":
+                found = _gitlab_lookup(jobs, body, key)
+                if found is None and key != "script":
                     node = y.get(default, key) or entries.get(key)
-                for scalar in _gitlab_script(jobs, node):
-                    job.events.extend(_script_events(scalar, parsed.text, name))
+                    found = (node, parsed) if node is not None else None
+                if found is None:
+                    continue
+                for scalar, origin in _gitlab_script(jobs, found[0], found[1]):
+                    for e in _script_events(scalar, origin.text, name):
+                        if origin is parsed:
+                            job.events.append(e)
+                        else:  # a template in an included file: point at the job
+                            label = f"{e.label}, from {origin.path}:{e.line}"
+                            job.events.append(Event(e.op, label, key_lines[name], name))
             out.append(job)
     return out
 
@@ -756,6 +820,8 @@ def check(parsed: Parsed, ci: CiIndex | None = None) -> list[Finding]:
         if is_action and ci is not None and ci.only_used_by_test_jobs(directory):
             for job in jobs:
                 job.events.append(Event(Op.LOCAL_CLUSTER, "used by test jobs", 0, job.name))
+    elif platform == "GitLab CI":
+        jobs = gitlab(parsed, ci)
     else:
         jobs = _PARSERS[platform](parsed)
     return judge(jobs, parsed.path, platform)

@@ -788,3 +788,51 @@ def test_local_composite_action_used_by_a_deploy_job_is_flagged(tmp_path: Path) 
     }
     found = gg001(tmp_path, files)
     assert [p for p, _, _ in found] == [".github/actions/deploy-test-app/action.yml"]
+
+
+def test_gitlab_templates_from_local_includes(tmp_path: Path) -> None:
+    files = {
+        ".gitlab/ci/templates/kubernetes.gitlab-ci.yaml": """
+        .kubernetes_apply:
+          script:
+            - kubectl apply -f rendered.yaml
+        .render:
+          script:
+            - kustomize build overlays/prod > rendered.yaml
+        """,
+        ".gitlab-ci.yml": """
+        include:
+          - local: /.gitlab/ci/templates/*.yaml
+        render:
+          extends: .render
+        deploy_production:
+          extends:
+            - .render
+            - .kubernetes_apply
+          environment: production
+        """,
+    }
+    found = gg001(tmp_path, files)
+    assert [(p, line) for p, line, _ in found] == [
+        (".gitlab-ci.yml", line_of(tmp_path, ".gitlab-ci.yml", "deploy_production:"))
+    ]
+    assert "from .gitlab/ci/templates/kubernetes.gitlab-ci.yaml:3" in found[0][2]
+
+
+def test_gitlab_script_anchor_with_shell_functions(tmp_path: Path) -> None:
+    files = {
+        ".gitlab-ci.yml": """
+        .functions: &functions |
+          deploy() {
+            echo "${KUBE_CONFIG}" | base64 -d > kubeconfig
+            helm upgrade --install "$1" chart/
+          }
+        production:
+          script:
+            - *functions
+            - deploy web
+        """
+    }
+    found = gg001(tmp_path, files)
+    assert [line for _, line, _ in found] == [line_of(tmp_path, ".gitlab-ci.yml", "base64 -d")]
+    assert "+1 more" in found[0][2]
