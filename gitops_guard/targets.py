@@ -64,8 +64,14 @@ VENDORED_DIRS = frozenset(
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 _PEEK_BYTES = 64 * 1024
 
-# Case-insensitive, like Checkov's own selection (`dockerfile`, `Dockerfile.prod`, `x.Dockerfile`).
-_DOCKERFILE_RE = re.compile(r"^(?:dockerfile|containerfile)(?:\..+)?$|^.+\.dockerfile$", re.I)
+# Exact names are Dockerfiles whatever they hold; Checkov's wider mask (`[Dd]ockerfile` with any
+# prefix or suffix, e.g. `api.Dockerfile`, `Dockerfile.prod`) also matches `dockerfile.py` or
+# `dockerfile.md`, so a file matched only by the mask must also hold a FROM instruction.
+_DOCKERFILE_NAMES = frozenset({"Dockerfile", "dockerfile", "Containerfile", "containerfile"})
+_DOCKERFILE_MASK = re.compile(
+    r"^(?:.+\.)?(?:[Dd]ockerfile|[Cc]ontainerfile)(?:\..+)?$(?<!\.[Dd]ockerignore)"
+)
+_FROM_RE = re.compile(r"^\s*FROM\s+\S", re.M | re.I)
 _KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 _CI_NAMES = frozenset(
     {
@@ -145,7 +151,7 @@ def classify(path: str, head: bytes, chart_roots: frozenset[str] = frozenset()) 
     text = head.decode("utf-8", "replace")
     if suffix in (".py", ".pyw"):
         kinds.add(Kind.PYTHON)
-    if _DOCKERFILE_RE.match(name):
+    if name in _DOCKERFILE_NAMES or (_DOCKERFILE_MASK.match(name) and _FROM_RE.search(text)):
         kinds.add(Kind.DOCKERFILE)
     if name.endswith((".tf", ".tf.json")):
         kinds.add(Kind.TERRAFORM)

@@ -18,6 +18,8 @@ from gitops_guard.targets import Kind, classify, discover
         ("Dockerfile", b"FROM alpine\n", {Kind.TEXT, Kind.DOCKERFILE}),
         ("build/api.Dockerfile", b"FROM alpine\n", {Kind.TEXT, Kind.DOCKERFILE}),
         ("Dockerfile.prod", b"FROM alpine\n", {Kind.TEXT, Kind.DOCKERFILE}),
+        ("scanners/dockerfile.py", b"import re\n", {Kind.TEXT, Kind.PYTHON}),
+        ("docs/Dockerfile.md", b"# How to build\n", {Kind.TEXT}),
         ("Containerfile", b"FROM alpine\n", {Kind.TEXT, Kind.DOCKERFILE}),
         ("infra/main.tf", b'resource "x" "y" {}\n', {Kind.TEXT, Kind.TERRAFORM}),
         (
