@@ -251,6 +251,16 @@ def _walk(directory: Path) -> Iterator[Path]:
                 yield base / name
 
 
+def _stays_in(link: Path, folder: Path) -> bool:
+    """True when ``link`` resolves inside ``folder`` (or cannot be resolved: a loop or a dangling
+    link is reported by :func:`build_targets`)."""
+    try:
+        real = link.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return True
+    return real == folder or folder in real.parents
+
+
 def _relpath(path: Path, root: Path) -> str | None:
     try:
         return path.relative_to(root).as_posix()
@@ -295,9 +305,23 @@ def discover(
                     if (r := _relpath(full, root)) is not None:
                         candidates[r] = full
             else:
+                fence = ap.resolve()
                 for full in _walk(ap):
-                    if (r := _relpath(full, root)) is not None:
-                        candidates[r] = full
+                    if (r := _relpath(full, root)) is None:
+                        continue
+                    if full.is_symlink() and not _stays_in(full, fence):
+                        # The root may be a parent (the current directory) of the folder the
+                        # user named: a link never leads out of what was asked for.
+                        errors.append(
+                            ScanError(
+                                "gitops-guard",
+                                "symlink points outside the scan root; not followed",
+                                r,
+                                ErrorKind.SKIPPED,
+                            )
+                        )
+                        continue
+                    candidates[r] = full
         else:
             r = _relpath(ap, root)
             if r is None:
