@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import importlib
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from gitops_guard.models import Finding, ScanResult, Severity, stable_hash
+from gitops_guard import yamlguard
+from gitops_guard.models import ErrorKind, Finding, ScanError, ScanResult, Severity, stable_hash
 from gitops_guard.scanners.interface import Rule, ScanContext, Scanner, Unit
-from gitops_guard.targets import Kind
+from gitops_guard.targets import Kind, Target
+from gitops_guard.timelimit import TimeLimitExceeded, time_limit
 
 ENGINE_VERSION = "1.5.0"
 VENDORED_WHEEL = (
@@ -34,6 +37,8 @@ ANCHOR_SALT = "gitops-guard-secret-1"
 HELP_URL = "https://github.com/Yelp/detect-secrets#currently-supported-plugins"
 #: Detectors that match on entropy or keywords alone: less certain than a token format.
 _HEURISTIC = {"Base64HighEntropyString", "HexHighEntropyString", "KeywordDetector"}
+#: Seconds detect-secrets may spend on one file before it is skipped with a notice.
+FILE_TIMEOUT = 30.0
 
 
 def use_engine() -> None:
@@ -64,6 +69,33 @@ def loaded_engine() -> str:
     return f"detect-secrets {ENGINE_VERSION} (upstream wheel)"
 
 
+def _readable(target: Target, tmp: Path) -> tuple[Path, Path | None, str | None]:
+    """What to hand detect-secrets for ``target``: the file itself, or a UTF-8 copy in ``tmp``
+    (same name, same lines) when detect-secrets could not read it safely, and a notice.
+
+    detect-secrets reads files as UTF-8 and silently skips anything else, so UTF-16 (BOM) and
+    8-bit text are transcoded. Its YAML transformer walks every alias, so an alias bomb, a
+    recursive alias or deep nesting (:mod:`gitops_guard.yamlguard`) is read as plain lines.
+    """
+    data = target.abspath.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text, transcoded = data.decode("utf-16", "replace"), True
+    else:
+        try:
+            text, transcoded = data.decode("utf-8"), False
+        except UnicodeDecodeError:
+            text, transcoded = data.decode("latin-1"), True
+    name = target.abspath.name
+    problem = yamlguard.yaml_problem(text) if name.lower().endswith((".yaml", ".yml")) else None
+    if problem is None and not transcoded:
+        return target.abspath, None, None
+    folder = Path(tempfile.mkdtemp(dir=tmp))
+    copy = folder / (name + ".txt" if problem else name)
+    copy.write_text(text, encoding="utf-8")
+    notice = f"{problem}: read as plain text, not as YAML" if problem else None
+    return copy, copy, notice
+
+
 class SecretsScanner(Scanner):
     name = "secrets"
     description = "Secrets in any text file (detect-secrets)"
@@ -84,12 +116,39 @@ class SecretsScanner(Scanner):
         from detect_secrets.settings import default_settings
 
         findings = []
-        with default_settings():
+        errors: list[ScanError] = []
+        with default_settings(), tempfile.TemporaryDirectory(prefix="gitops-guard-secrets-") as tmp:
             mapping: dict[str, type] = get_mapping_from_secret_type_to_class()
             plugin_of = {t: cls.__name__ for t, cls in mapping.items()}
             for unit in units:
                 for target in unit.files:
-                    for secret in ds_scan.scan_file(str(target.abspath)):
+                    # One hostile file (alias bomb, deep nesting, pathological line) must cost
+                    # only itself: it becomes a notice and the other files are still scanned.
+                    copy: Path | None = None
+                    try:
+                        with time_limit(FILE_TIMEOUT):
+                            path, copy, notice = _readable(target, Path(tmp))
+                            if notice:
+                                errors.append(
+                                    ScanError(self.name, notice, target.path, ErrorKind.SKIPPED)
+                                )
+                            found = list(ds_scan.scan_file(str(path)))
+                    except TimeLimitExceeded as exc:
+                        errors.append(
+                            ScanError(
+                                self.name, f"not scanned: {exc}", target.path, ErrorKind.SKIPPED
+                            )
+                        )
+                        continue
+                    except Exception as exc:  # RecursionError included
+                        errors.append(
+                            ScanError(self.name, f"not scanned: {type(exc).__name__}", target.path)
+                        )
+                        continue
+                    finally:
+                        if copy is not None:
+                            copy.unlink(missing_ok=True)
+                    for secret in found:
                         plugin = plugin_of.get(secret.type, secret.type.replace(" ", ""))
                         findings.append(
                             Finding(
@@ -108,7 +167,7 @@ class SecretsScanner(Scanner):
                                 help_url=HELP_URL,
                             )
                         )
-        return ScanResult(tuple(findings))
+        return ScanResult(tuple(findings), tuple(errors))
 
     def rules(self) -> Sequence[Rule]:
         use_engine()
