@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from gitops_guard import yamlguard
 from gitops_guard.models import ErrorKind, ScanError
 from gitops_guard.scanners.checkov_common import CheckovScanner, Job
 from gitops_guard.scanners.interface import ScanContext, Unit
@@ -134,6 +135,10 @@ class IacScanner(CheckovScanner):
             problem = _yaml_problem(unit.files[0].abspath)
             if problem:
                 return self._skip(unit.key, f"malformed YAML ({problem}); not scanned")
+        if unit.key == unit.files[0].path and (hostile := _walk_problem(unit.files[0])):
+            # Checkov walks what it loads: a YAML bomb would never end, a recursive alias or
+            # deep nesting would raise RecursionError and lose the whole batch of files.
+            return self._skip(unit.key, f"{hostile}; not scanned")
         if kind == "kustomize":
             if not (shutil.which("kubectl") or shutil.which("kustomize")):
                 return self._skip(
@@ -210,6 +215,15 @@ class IacScanner(CheckovScanner):
             jobs.append(kustomize)
         jobs.extend(per_file[k] for k in sorted(per_file))
         return jobs
+
+
+def _walk_problem(target: Target) -> str | None:
+    """Why Checkov must not walk ``target`` (alias bomb, recursive alias, deep nesting)."""
+    try:
+        text = target.abspath.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return yamlguard.problem(target.path, text)
 
 
 def _yaml_problem(path: Path) -> str | None:
