@@ -150,11 +150,30 @@ def plan(formats: Sequence[str], outputs: Sequence[str], default: Format) -> lis
     return [Destination(f, None) for f in stdout] + files
 
 
+def valid_utf8(text: str) -> str:
+    """``text`` as valid UTF-8 whatever the locale and the format: the undecodable bytes of a
+    file name (which ``os.fsdecode`` keeps as lone surrogates) become U+FFFD, valid in JSON,
+    XML and a terminal alike (SARIF URIs keep the raw bytes, percent-encoded)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
 def emit(report: Report, dests: Sequence[Destination], *, color: bool, width: int) -> None:
     """Render every destination first, then write: a failed render writes nothing. Standard
     output comes first, then each file, atomically."""
     rendered = [
-        (d, render(d.format, report, RenderOptions(color=color and d.path is None, width=width)))
+        (
+            d,
+            valid_utf8(
+                render(d.format, report, RenderOptions(color=color and d.path is None, width=width))
+            ),
+        )
         for d in dests
     ]
     for d, text in rendered:

@@ -59,8 +59,9 @@ SECURITY_SEVERITY = {
 
 
 def uri(path: str) -> str:
-    """A relative URI reference for a ``/``-separated path (spaces, ``#``, ``%`` escaped)."""
-    return quote(path, safe="/-._~!$&'()*+,;=@")
+    """A relative URI reference for a ``/``-separated path (spaces, ``#``, ``%`` escaped).
+    A file name that is not UTF-8 (undecodable bytes kept as surrogates) keeps its raw bytes."""
+    return quote(path.encode("utf-8", "surrogateescape"), safe="/-._~!$&'()*+,;=@")
 
 
 def _text(value: str) -> dict[str, str]:
