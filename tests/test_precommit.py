@@ -288,3 +288,20 @@ def test_pinned_remote_hooks_through_install(in_git_dir: Path, tmp_path: Path) -
     out = proc.stdout + proc.stderr
     assert re.search(r"gitops-guard source \(Bandit\)\.+Failed", out)
     assert re.search(r"gitops-guard secrets \(detect-secrets\)\.+Passed", out)
+
+
+def test_a_scanner_that_cannot_load_fails_the_hook(
+    in_git_dir: Path,
+    cli,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pre-commit hides the output of a passing hook: a broken install must not pass silently."""
+    from gitops_guard import scanners
+
+    monkeypatch.setattr(
+        scanners, "load", lambda names=None: ([], [scanners.LoadFailure("iac", "ImportError: x")])
+    )
+    (in_git_dir / "deploy.yaml").write_text("apiVersion: v1\nkind: Pod\n")
+    r = cli("scan", "--format", "compact", "--scanners", "iac", "deploy.yaml")
+    assert r.code == 3
+    assert "gitops-guard: error: [iac] scanner failed to load: ImportError: x" in r.out

@@ -10,6 +10,7 @@ import click
 
 from gitops_guard import scanners as registry
 from gitops_guard.exit_codes import ExitCode
+from gitops_guard.models import ScanError
 from gitops_guard.scanners.interface import Scanner
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -39,12 +40,21 @@ def parse_scanner_names(value: str | None) -> list[str] | None:
     return names
 
 
-def select_scanners(value: str | None, default: list[str] | None = None) -> list[Scanner]:
-    """Load the named scanners (``--scanners a,b``), or ``default``, or all installed."""
+def select_scanners(
+    value: str | None,
+    default: list[str] | None = None,
+    failed: list[ScanError] | None = None,
+) -> list[Scanner]:
+    """Load the named scanners (``--scanners a,b``), or ``default``, or all installed.
+
+    A scanner that fails to load is reported on stderr and, when ``failed`` is given, appended to
+    it as an error, so a scan fails (exit 3) instead of passing without that scanner."""
     names = parse_scanner_names(value) or default
     loaded, failures = registry.load(names)
     for f in failures:
         click.echo(f"gitops-guard: scanner {f.name!r} failed to load: {f.error}", err=True)
+        if failed is not None:
+            failed.append(ScanError(f.name, f"scanner failed to load: {f.error}"))
     return loaded
 
 

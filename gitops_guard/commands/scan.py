@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import sys
@@ -16,7 +17,7 @@ from gitops_guard.cache import Cache
 from gitops_guard.commands.common import UsageError, scanner_names_option, select_scanners
 from gitops_guard.exit_codes import decide
 from gitops_guard.formats import Format
-from gitops_guard.models import Severity
+from gitops_guard.models import ScanError, Severity
 
 SEVERITIES = [s.value for s in Severity]
 
@@ -167,7 +168,10 @@ def scan(
         )
     except config_mod.ConfigError as exc:
         raise UsageError(str(exc)) from None
-    chosen = select_scanners(scanner_names, list(cfg.scanners) if cfg.scanners else None)
+    load_errors: list[ScanError] = []
+    chosen = select_scanners(
+        scanner_names, list(cfg.scanners) if cfg.scanners else None, load_errors
+    )
     baseline = _baseline(cfg, baseline_file, no_baseline)
     try:
         chosen_scope = click.get_current_context().with_resource(
@@ -196,6 +200,8 @@ def scan(
         ),
     )
     report = chosen_scope.restrict(report)
+    if load_errors:
+        report = dataclasses.replace(report, errors=(*load_errors, *report.errors))
     report = triage.apply(
         report,
         cfg,
