@@ -50,6 +50,7 @@ class GitopsScanner(Scanner):
 
     def scan(self, units: Sequence[Unit], ctx: ScanContext) -> ScanResult:
         from gitops_guard.scanners.gitops import (
+            _follow,
             argocd,
             branch_protection,
             ci,
@@ -115,8 +116,21 @@ class GitopsScanner(Scanner):
             sorted(p for p, t in by_path.items() if Kind.GITHUB_ACTIONS in t.kinds),
             sorted(by_path),
         )
+        texts = {t.path: t for t in everything}
+        texts_read: dict[str, str | None] = {}
+
+        def read(path: str) -> str | None:
+            if path not in texts_read:
+                target = texts.get(path)
+                try:
+                    texts_read[path] = None if target is None else y.read_text(target.abspath)
+                except OSError:
+                    texts_read[path] = None
+            return texts_read[path]
+
+        follower = _follow.Follower(read)
         checks: list[tuple[frozenset[str], Callable[[Parsed], list[Finding]]]] = [
-            (_CI_KINDS, lambda p: ci.check(p, ci_index)),
+            (_CI_KINDS, lambda p: ci.check(p, ci_index, follower)),
             (frozenset({Kind.KUBERNETES, Kind.HELM_VALUES, Kind.KUSTOMIZE}), secrets.check),
             (frozenset({Kind.KUBERNETES}), argocd.check),
             (frozenset({Kind.KUBERNETES}), flux.check),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from gitops_guard.scanners.gitops._shell import Command, split
 
@@ -528,13 +528,18 @@ def _kubeconfig_write(cmd: Command) -> Verdict | None:
     return None
 
 
-def classify_script(script: str) -> list[tuple[Verdict, Command]]:
-    """Every cluster-relevant command of a shell script, in order."""
+def classify_script(
+    script: str, follow: Callable[[Command], list[Verdict]] | None = None
+) -> list[tuple[Verdict, Command]]:
+    """Every cluster-relevant command of a shell script, in order; ``follow`` looks into the
+    scripts and Makefile targets that a command runs."""
     out: list[tuple[Verdict, Command]] = []
     for cmd in split(script):
         verdict = classify(cmd)
         if verdict is not None:
             out.append((verdict, cmd))
+        elif follow is not None:
+            out.extend((v, cmd) for v in follow(cmd))
     return out
 
 

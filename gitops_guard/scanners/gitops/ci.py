@@ -14,6 +14,7 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -34,10 +35,13 @@ from gitops_guard.scanners.gitops._cluster_ops import (
     names_local_cluster,
 )
 from gitops_guard.scanners.gitops._common import Parsed, finding
+from gitops_guard.scanners.gitops._follow import Follower
 from gitops_guard.scanners.gitops._shell import Command
 from gitops_guard.targets import Kind
 
 RULE = "GG001"
+#: Looks into repository scripts and Makefiles for the duration of one :func:`check`.
+FOLLOW: ContextVar[Follower | None] = ContextVar("gitops_follow", default=None)
 
 
 @dataclass(frozen=True)
@@ -191,7 +195,7 @@ def _script_events(node: Node | None, source: str, step: str, prefix: str = "") 
     if prefix:
         script = f"{prefix} {script}"
     _, first, exact = y.scalar_lines(node, source)
-    for (op, label), cmd in classify_script(script):
+    for (op, label), cmd in classify_script(script, FOLLOW.get()):
         if exact:
             line = first + cmd.line
         else:
@@ -757,7 +761,7 @@ def jenkins(parsed: Parsed) -> list[Job]:
         body, pos = _groovy_string(text, m.end(), m.group(1))
         first = text.count("\n", 0, m.end()) + 1
         step = stage_at(m.start())
-        for (op, label), cmd in classify_script(body):
+        for (op, label), cmd in classify_script(body, FOLLOW.get()):
             job.events.append(Event(op, label, first + cmd.line, step))
     for regex, op, label in _JENKINS_PLUGINS:
         for m in regex.finditer(text):
@@ -811,7 +815,17 @@ _PARSERS = {
 }
 
 
-def check(parsed: Parsed, ci: CiIndex | None = None) -> list[Finding]:
+def check(
+    parsed: Parsed, ci: CiIndex | None = None, follow: Follower | None = None
+) -> list[Finding]:
+    token = FOLLOW.set(follow)
+    try:
+        return _check(parsed, ci)
+    finally:
+        FOLLOW.reset(token)
+
+
+def _check(parsed: Parsed, ci: CiIndex | None) -> list[Finding]:
     platform = platform_of(parsed)
     if platform == "GitHub Actions":
         jobs = github(parsed, ci)

@@ -836,3 +836,59 @@ def test_gitlab_script_anchor_with_shell_functions(tmp_path: Path) -> None:
     found = gg001(tmp_path, files)
     assert [line for _, line, _ in found] == [line_of(tmp_path, ".gitlab-ci.yml", "base64 -d")]
     assert "+1 more" in found[0][2]
+
+
+MAKEFILE = (
+    "KUBECTL ?= kubectl\n"
+    "KUSTOMIZE ?= $(LOCALBIN)/kustomize\n"
+    ".PHONY: deploy\n"
+    "build: ## Build\n\tgo build ./...\n"
+    "manifests:\n\t@echo manifests\n"
+    "deploy: manifests ## Deploy to the cluster in ~/.kube/config\n"
+    "\t$(KUSTOMIZE) build config/default | $(KUBECTL) apply -f -\n"
+    "kind-up:\n\tkind create cluster --name dev\n"
+    "e2e: kind-up deploy\n\tgo test ./test/e2e/...\n"
+)
+
+
+def test_make_targets_and_scripts_are_followed(tmp_path: Path) -> None:
+    files = {
+        "Makefile": MAKEFILE,
+        "scripts/deploy.sh": "#!/bin/sh\nset -e\nhelm upgrade --install web ./chart\n",
+        "scripts/render.sh": "#!/bin/sh\nhelm template web ./chart > out.yaml\n",
+        WF: """
+        on: push
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            steps:
+              - run: make build
+              - run: make deploy IMG=ghcr.io/o/web:1
+              - run: ./scripts/render.sh && bash scripts/deploy.sh
+          e2e:
+            runs-on: ubuntu-latest
+            steps:
+              - run: make e2e
+        """,
+    }
+    found = gg001(tmp_path, files)
+    assert [(line, m.split("`")[1]) for _, line, m in found] == [
+        (line_of(tmp_path, WF, "make deploy"), "make deploy: kubectl apply"),
+        (line_of(tmp_path, WF, "scripts/deploy.sh"), "scripts/deploy.sh: helm upgrade"),
+    ]
+
+
+def test_script_creating_kind_marks_a_test_job(tmp_path: Path) -> None:
+    files = {
+        "hack/e2e.sh": "kind create cluster\nkubectl apply -f test/\n",
+        WF: """
+        on: pull_request
+        jobs:
+          e2e:
+            runs-on: ubuntu-latest
+            steps:
+              - run: ./hack/e2e.sh
+              - run: kubectl apply -f more/
+        """,
+    }
+    assert gg001(tmp_path, files) == []
