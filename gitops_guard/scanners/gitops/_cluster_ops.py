@@ -550,7 +550,7 @@ def classify_script(
 ACTIONS: dict[str, tuple[Op | None, tuple[str, ...], str]] = {
     "azure/k8s-deploy": (Op.MUTATE, (), ""),
     "azure/k8s-create-secret": (Op.MUTATE, (), ""),
-    "azure/k8s-set-context": (Op.CLOUD_CRED, (), ""),
+    "azure/k8s-set-context": (Op.KUBECONFIG_VAR, (), ""),
     "azure/aks-set-context": (Op.CLOUD_CRED, (), ""),
     "azure/k8s-actions": (Op.MUTATE, (), ""),
     "azure/k8s-bake": (None, (), ""),

@@ -127,7 +127,7 @@ _WHAT = {
     Op.MUTATE: "changes a cluster",
     Op.CLOUD_CRED: "fetches cluster credentials",
     Op.SECRET_KUBECONFIG: "loads a kubeconfig from a CI secret",
-    Op.KUBECONFIG_VAR: "loads a kubeconfig from a CI variable",
+    Op.KUBECONFIG_VAR: "sets up a kubeconfig from CI configuration",
 }
 
 

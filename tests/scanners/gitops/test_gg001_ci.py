@@ -892,3 +892,135 @@ def test_script_creating_kind_marks_a_test_job(tmp_path: Path) -> None:
         """,
     }
     assert gg001(tmp_path, files) == []
+
+
+# -- whole workflows modelled on common real-world shapes ------------------------------------
+
+GKE_STARTER = """
+name: Build and Deploy to GKE
+on:
+  push:
+    branches: [main]
+env:
+  PROJECT_ID: ${{ secrets.GKE_PROJECT }}
+  GKE_CLUSTER: cluster-1
+  GKE_ZONE: us-central1-c
+  IMAGE: static-site
+jobs:
+  setup-build-publish-deploy:
+    name: Setup, Build, Publish, and Deploy
+    runs-on: ubuntu-latest
+    environment: production
+    steps:
+      - uses: actions/checkout@v4
+      - uses: google-github-actions/auth@v2
+        with:
+          credentials_json: ${{ secrets.GKE_SA_KEY }}
+      - uses: google-github-actions/get-gke-credentials@v2
+        with:
+          cluster_name: ${{ env.GKE_CLUSTER }}
+          location: ${{ env.GKE_ZONE }}
+      - name: Build
+        run: |-
+          docker build --tag "gcr.io/$PROJECT_ID/$IMAGE:$GITHUB_SHA" .
+      - name: Publish
+        run: docker push "gcr.io/$PROJECT_ID/$IMAGE:$GITHUB_SHA"
+      - name: Set up Kustomize
+        run: |-
+          curl -sfLo kustomize https://github.com/kubernetes-sigs/kustomize/releases/download/v3.1.0/kustomize_3.1.0_linux_amd64
+          chmod u+x ./kustomize
+      - name: Deploy
+        run: |-
+          ./kustomize edit set image gcr.io/PROJECT_ID/IMAGE:TAG=gcr.io/$PROJECT_ID/$IMAGE:$GITHUB_SHA
+          ./kustomize build . | kubectl apply -f -
+          kubectl rollout status deployment/$DEPLOYMENT_NAME
+          kubectl get services -o wide
+"""
+
+CHART_TESTING = """
+name: Lint and Test Charts
+on: pull_request
+jobs:
+  lint-test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0
+      - uses: azure/setup-helm@v4
+      - uses: helm/chart-testing-action@v2.6.1
+      - name: Run chart-testing (list-changed)
+        id: list-changed
+        run: |
+          changed=$(ct list-changed --target-branch ${{ github.event.repository.default_branch }})
+          if [[ -n "$changed" ]]; then
+            echo "changed=true" >> "$GITHUB_OUTPUT"
+          fi
+      - name: Run chart-testing (lint)
+        if: steps.list-changed.outputs.changed == 'true'
+        run: ct lint --target-branch ${{ github.event.repository.default_branch }}
+      - name: Create kind cluster
+        if: steps.list-changed.outputs.changed == 'true'
+        uses: helm/kind-action@v1.10.0
+      - name: Run chart-testing (install)
+        if: steps.list-changed.outputs.changed == 'true'
+        run: ct install --target-branch ${{ github.event.repository.default_branch }}
+"""
+
+IMAGE_BUMP = """
+name: release
+on:
+  push:
+    tags: ['v*']
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    permissions:
+      contents: write
+      packages: write
+    steps:
+      - uses: actions/checkout@v4
+      - uses: docker/login-action@v3
+        with:
+          registry: ghcr.io
+          username: ${{ github.actor }}
+          password: ${{ secrets.GITHUB_TOKEN }}
+      - uses: docker/build-push-action@v6
+        with:
+          push: true
+          tags: ghcr.io/org/app:${{ github.ref_name }}
+      - name: Bump the image in the fleet repository
+        env:
+          GH_TOKEN: ${{ secrets.FLEET_TOKEN }}
+        run: |
+          git clone https://x-access-token:${GH_TOKEN}@github.com/org/fleet.git
+          cd fleet/apps/app/overlays/production
+          kustomize edit set image app=ghcr.io/org/app:${{ github.ref_name }}
+          yq -i '.spec.chart.spec.version = "${{ github.ref_name }}"' ../../release.yaml
+          git commit -am "app ${{ github.ref_name }}"
+          git push
+      - name: Validate
+        run: |
+          kustomize build fleet/apps/app/overlays/production | kubeconform -strict -ignore-missing-schemas
+          flux build kustomization app --path fleet/apps/app --kustomization-file k.yaml --dry-run
+"""
+
+
+def test_gke_starter_shape_is_flagged_at_credentials_and_deploy(tmp_path: Path) -> None:
+    found = gg001(tmp_path, {WF: GKE_STARTER})
+    assert [line for _, line, _ in found] == [
+        line_of(tmp_path, WF, "get-gke-credentials@"),
+        line_of(tmp_path, WF, "build . | kubectl apply"),
+    ]
+
+
+def test_chart_testing_with_kind_is_not_flagged(tmp_path: Path) -> None:
+    assert gg001(tmp_path, {WF: CHART_TESTING}) == []
+    without_kind = CHART_TESTING.replace("helm/kind-action@v1.10.0", "actions/cache@v4")
+    without_kind = without_kind.replace("Create kind cluster", "Cache")
+    found = gg001(tmp_path / "b", {WF: without_kind})
+    assert [m.split("`")[1] for _, _, m in found] == ["ct install"]
+
+
+def test_gitops_image_bump_pipeline_is_not_flagged(tmp_path: Path) -> None:
+    assert gg001(tmp_path, {WF: IMAGE_BUMP}) == []
