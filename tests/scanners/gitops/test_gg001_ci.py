@@ -1001,7 +1001,7 @@ jobs:
           git push
       - name: Validate
         run: |
-          kustomize build fleet/apps/app/overlays/production | kubeconform -strict -ignore-missing-schemas
+          kustomize build fleet/apps/app/overlays/production | kubeconform -strict
           flux build kustomization app --path fleet/apps/app --kustomization-file k.yaml --dry-run
 """
 
