@@ -222,3 +222,27 @@ def test_helm_chart_and_kustomize_folder_are_copied_whole(in_git_dir: Path) -> N
             "overlays/prod/svc.yaml",
         ]
         assert (copy / "charts/web/values.yaml").read_text() == "replicas: 1\n"
+
+
+@pytest.mark.slow
+def test_terraform_resolves_variables_from_the_staged_module(in_git_dir: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Checkov evaluates the module as staged: the index says public-read, the disk private."""
+    mod = in_git_dir / "infra"
+    mod.mkdir()
+    (mod / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n')
+    (mod / "variables.tf").write_text('variable "acl" {\n  default = "public-read"\n}\n')
+    git(in_git_dir, "add", ".")
+    git(in_git_dir, "commit", "-qm", "init")
+    (mod / "main.tf").write_text(
+        'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n  acl    = var.acl\n}\n'
+    )
+    git(in_git_dir, "add", "infra/main.tf")
+    (mod / "variables.tf").write_text('variable "acl" {\n  default = "private"\n}\n')
+    args = ("scan", "--no-cache", "--scanners", "iac", "-f", "json")
+    staged_report = cli(*args, "--staged").json
+    assert staged_report["summary"]["files_scanned"] == 1
+    hits = [(f["path"], f["rule_id"]) for f in staged_report["findings"]]
+    assert ("infra/main.tf", "CKV_AWS_20") in hits
+    assert all(path == "infra/main.tf" for path, _ in hits)  # context is not reported on
+    work_tree = cli(*args, "infra/main.tf").json
+    assert "CKV_AWS_20" not in {f["rule_id"] for f in work_tree["findings"]}
