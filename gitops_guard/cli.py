@@ -47,6 +47,12 @@ def cli() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code; never lets a traceback reach the user."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if argv is None and args[:1] == ["scan"]:
+        from gitops_guard import daemon
+
+        remote = daemon.try_remote(args)
+        if remote is not None:
+            return remote
     try:
         rv = cli.main(args=args, prog_name="gitops-guard", standalone_mode=False)
     except click.exceptions.Abort:

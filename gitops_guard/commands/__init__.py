@@ -17,6 +17,7 @@ _COMMANDS = (
     "config:config",
     "baseline:baseline",
     "cache:cache",
+    "daemon:daemon",
     "drift:drift",
 )
 

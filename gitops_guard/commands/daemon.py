@@ -1,0 +1,61 @@
+"""``gitops-guard daemon start|stop|status``: the optional warm background process."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from gitops_guard import daemon as server
+
+
+@click.group("daemon")
+def daemon() -> None:
+    """An optional background process that keeps the engines loaded, so that `scan` on a
+    small commit starts in a fraction of a second. `scan` uses it whenever it runs and falls back
+    to scanning itself otherwise; GITOPS_GUARD_DAEMON=0 disables it."""
+
+
+@daemon.command("start")
+@click.option(
+    "--idle",
+    type=click.FloatRange(min=1),
+    default=server.DEFAULT_IDLE,
+    show_default=True,
+    help="Exit after this many seconds without a scan.",
+)
+@click.option("--foreground", is_flag=True, help="Stay attached (for debugging).")
+def start(idle: float, foreground: bool) -> int:
+    """Start the background process (a no-op when one is running)."""
+    if server.running():
+        click.echo(f"already running ({server.socket_path()})")
+        return 0
+    if foreground:
+        server.serve(idle)
+        return 0
+    server.start(idle)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.running():
+            click.echo(f"started ({server.socket_path()}); exits after {idle:g}s idle")
+            return 0
+        time.sleep(0.1)
+    click.echo("gitops-guard: the background process did not start", err=True)
+    return 3
+
+
+@daemon.command("stop")
+def stop() -> int:
+    """Stop the background process."""
+    click.echo("stopped" if server.stop() else "not running")
+    return 0
+
+
+@daemon.command("status")
+def status() -> int:
+    """Exit 0 and say so when the background process is running, else exit 1."""
+    if server.running():
+        click.echo(f"running ({server.socket_path()})")
+        return 0
+    click.echo("not running")
+    return 1
