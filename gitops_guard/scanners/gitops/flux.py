@@ -7,8 +7,9 @@
   verification, which both support): the controller deploys whatever the remote serves. LOW.
 * ``Kustomization`` with ``prune: false``: resources removed from git keep running. MEDIUM.
 * ``HelmRelease`` with no chart version (latest) or a version range (``>=1.0.0``, ``1.x``, ``*``,
-  ``^1.2``, ``~1.2``) and ``OCIRepository`` following a semver range: an upstream release is
-  deployed without a reviewed change in git. MEDIUM.
+  ``^1.2``, ``~1.2``) and ``OCIRepository`` following a semver range or the ``latest`` tag (no
+  ``ref``, or ``ref.tag: latest``): an upstream release is deployed without a reviewed change in
+  git. MEDIUM.
 """
 
 from __future__ import annotations
@@ -76,6 +77,22 @@ def _source(p: Parsed, obj: K8sObject) -> list[Finding]:
     if obj.kind == "OCIRepository":
         ref = y.get(spec, "ref")
         semver = y.get(ref, "semver")
+        tag = y.text(y.get(ref, "tag"))
+        pinned = y.get(ref, "digest") is not None or semver is not None
+        if url and not pinned and (tag is None or tag == "latest"):
+            at = y.get(ref, "tag") or y.key_node(spec, "url") or obj.node
+            out.append(
+                finding(
+                    RULE,
+                    Severity.MEDIUM,
+                    f"OCIRepository '{obj.name}' follows the 'latest' tag; pin a tag or digest "
+                    "and bump it in git.",
+                    p.path,
+                    y.line(at),
+                    resource=obj.ref(),
+                    anchor=(obj.ref(), "latest"),
+                )
+            )
         if y.get(ref, "digest") is None and semver is not None:
             value = y.text(semver) or ""
             if not _EXACT_VERSION.match(value):

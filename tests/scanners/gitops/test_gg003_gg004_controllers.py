@@ -280,3 +280,29 @@ def test_flux_example_corpus(corpora: Path) -> None:
     # OCIRepository semver ranges and HelmRelease version ranges are real findings there.
     assert any("semver range" in f.message for f in gg004)
     assert not [e for e in result.errors if e.kind.value == "error"]
+
+
+def test_oci_repository_following_latest(tmp_path: Path) -> None:
+    text = """
+    apiVersion: source.toolkit.fluxcd.io/v1beta2
+    kind: OCIRepository
+    metadata:
+      name: manifests
+    spec:
+      url: oci://ghcr.io/org/manifests
+      verify:
+        provider: cosign
+    ---
+    apiVersion: source.toolkit.fluxcd.io/v1beta2
+    kind: OCIRepository
+    metadata:
+      name: pinned
+    spec:
+      url: oci://ghcr.io/org/manifests
+      ref:
+        tag: 1.2.3
+      verify:
+        provider: cosign
+    """
+    found = of(scan_files(tmp_path, {"oci.yaml": text}), "GG004")
+    assert [f.line for f in found] == [line_of(tmp_path, "oci.yaml", "url: oci")]
