@@ -16,11 +16,21 @@ class GitError(Exception):
     """A git command failed; the message is git's own stderr, one line."""
 
 
+#: A scanned repository's own .git/config may name commands git runs while *reading* (a
+#: ``core.fsmonitor`` hook runs on ``ls-files --others`` and ``diff``): never let it.
+SAFE_CONFIG = ("-c", "core.fsmonitor=false")
+
+
 def _run(args: Sequence[str], cwd: Path, *, text: bool = False) -> bytes:
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
     try:
         proc = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, env=env, check=False, timeout=120
+            ["git", *SAFE_CONFIG, *args],
+            cwd=cwd,
+            capture_output=True,
+            env=env,
+            check=False,
+            timeout=120,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:  # git missing or hung
         raise GitError(f"git {args[0]} failed: {exc}") from None
