@@ -22,6 +22,7 @@ from typing import Any
 
 import hostile
 import pytest
+from ggtest import git as run_git
 
 HARD_TIMEOUT = 240
 
@@ -409,3 +410,55 @@ def test_unusable_cache_degrades_to_no_cache_with_a_notice(
         ["scan", ".", "-f", "json", "--scanners", "source,secrets", "--no-cache"], small_tree
     )
     assert run.report["findings"] == baseline.report["findings"]
+
+
+# -- a repository's own git configuration --------------------------------------------------------
+
+
+@pytest.mark.parametrize("extra", [[], ["--staged"], ["--diff-base", "HEAD"]])
+def test_repository_git_config_runs_nothing(
+    extra: list[str], in_git_dir: Path, tmp_path: Path
+) -> None:
+    """A work tree from an archive or a shared CI workspace brings its own .git/config, whose
+    core.fsmonitor hook git runs on `ls-files --others` and `diff`: it must not run."""
+    pwned = tmp_path / "FSMONITOR-RAN"
+    (in_git_dir / "a.py").write_text("x = 1\n")
+    run_git(in_git_dir, "add", "a.py")
+    run_git(in_git_dir, "commit", "-qm", "init")
+    (in_git_dir / "a.py").write_text("x = 2\n")
+    run_git(in_git_dir, "add", "a.py")
+    (in_git_dir / "b.py").write_text("y = 1\n")
+    run_git(in_git_dir, "config", "core.fsmonitor", f"touch {pwned}; false")
+    run = run_cli(["scan", "-f", "json", "--scanners", "source", *extra], in_git_dir)
+    assert run.code == 0, run.err
+    run.clean()
+    assert not pwned.exists()
+
+
+# -- one slow file costs only itself ------------------------------------------------------------
+
+
+def test_a_slow_file_is_skipped_and_the_others_still_scanned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The secrets scanner's per-file budget: a file that would keep detect-secrets busy (here
+    simulated by a slow read) becomes a notice, and the secret next to it is still found."""
+    from gitops_guard import engine, targets
+    from gitops_guard.scanners import secrets
+
+    (tmp_path / "slow.txt").write_text("nothing\n")
+    (tmp_path / "settings.py").write_text(f'KEY = "{hostile.aws_key(5)}"\n')
+    real = secrets._readable
+
+    def slow(target: targets.Target, tmp: Path) -> tuple[Path, Path | None, str | None]:
+        if target.path == "slow.txt":
+            time.sleep(30)
+        return real(target, tmp)
+
+    monkeypatch.setattr(secrets, "_readable", slow)
+    monkeypatch.setattr(secrets, "FILE_TIMEOUT", 1.0)
+    ts = targets.discover([tmp_path], use_git=False)
+    report = engine.run(ts, [secrets.SecretsScanner()], engine.EngineOptions(jobs=1, timeout=60))
+    assert [(f.path, f.rule_id) for f in report.findings] == [("settings.py", "AWSKeyDetector")]
+    notices = [(e.path, e.kind.value, e.message) for e in report.errors]
+    assert notices == [("slow.txt", "skipped", "not scanned: took longer than 1s")]
