@@ -56,7 +56,7 @@ def run_cli(
     proc = subprocess.run(
         [*wrapper, sys.executable, "-m", "gitops_guard", *args],
         cwd=cwd,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "GITOPS_GUARD_DAEMON": "0", **(env or {})},
         capture_output=True,
         timeout=timeout,
         check=False,
@@ -108,7 +108,8 @@ def hostile_scan(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
         "--max-file-size",
         str(hostile.MAX_BYTES),
     ]
-    return Scanned(tree, base, args, run_cli(args, base))
+    cache = str(tmp_path_factory.mktemp("hostile-cache"))
+    return Scanned(tree, base, args, run_cli(args, base, env={"GITOPS_GUARD_CACHE_DIR": cache}))
 
 
 @pytest.mark.slow
