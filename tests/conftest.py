@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from ggtest import REPO, SHARED, git
 
 from gitops_guard.cli import main
+
+from ggtest import REPO, SHARED, git
 
 __all__ = ["REPO", "SHARED", "git"]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ggtest import git
-
 from gitops_guard.diff import ChangedLines, parse_patch, unquote
 from gitops_guard.models import Finding, Severity
+
+from ggtest import git
 
 VULN_LINE = "subprocess.call(input(), shell=True)\n"
 VULN = "import subprocess\n" + VULN_LINE

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import hostile
 import pytest
-from ggtest import git as run_git
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +18,8 @@ from gitops_guard import engine, git, output, targets, yamlguard
 from gitops_guard.formats import Format
 from gitops_guard.models import Severity
 from gitops_guard.targets import Kind
+
+from ggtest import git as run_git
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 KINDS = {v for k, v in vars(Kind).items() if k.isupper()}

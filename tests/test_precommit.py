@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from ggtest import REPO, git
 
 from gitops_guard.hooks import HOOKS
 from gitops_guard.targets import Kind, classify
+
+from ggtest import REPO, git
 
 AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"  # assembled so this file trips no secret scanner
 VULN_PY = "import subprocess\n\n\ndef run(cmd):\n    subprocess.call(cmd, shell=True)\n"

@@ -22,6 +22,7 @@ from typing import Any
 
 import hostile
 import pytest
+
 from ggtest import git as run_git
 
 HARD_TIMEOUT = 240

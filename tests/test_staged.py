@@ -7,9 +7,10 @@ import stat
 from pathlib import Path
 
 import pytest
-from ggtest import git
 
 from gitops_guard import staged
+
+from ggtest import git
 
 VULN = "import subprocess\nsubprocess.call(input(), shell=True)\n"
 CLEAN = "def add(a, b):\n    return a + b\n"

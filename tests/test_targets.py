@@ -6,9 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
-from ggtest import git
 
 from gitops_guard.targets import Kind, classify, discover
+
+from ggtest import git
 
 
 @pytest.mark.parametrize(
