@@ -47,7 +47,7 @@ def cli() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code; never lets a traceback reach the user."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if argv is None and args[:1] == ["scan"]:
+    if argv is None and args[:1] == ["scan"] and os.environ.get("GITOPS_GUARD_DAEMON") != "0":
         from gitops_guard import daemon
 
         remote = daemon.try_remote(args)
