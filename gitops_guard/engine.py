@@ -45,8 +45,8 @@ from gitops_guard.redact import error_message
 from gitops_guard.scanners.interface import ScanContext, Scanner, Unit
 from gitops_guard.targets import Target, TargetSet
 
-#: Units per chunk below which a splittable scanner is not split over workers.
-CHUNK_MIN = 300
+#: A chunk of a split scanner should carry at least this much estimated work (seconds).
+MIN_CHUNK_SECONDS = 0.3
 ANCHOR_SALT = "gitops-guard-anchor-1"
 
 
@@ -72,12 +72,22 @@ class _Work:
 class _Task:
     group: str
     items: list[_Work]
+    seconds: float = 0.0
+    """Wall time of its worker, for the summary."""
 
     @property
     def cost(self) -> float:
-        files = sum(len(u.files) for w in self.items for u in w.units)
-        heavy = 4.0 if self.group == "checkov" else 0.3
-        return heavy + files * 0.005
+        """Estimated seconds, from the scanners' declared start-up and per-MiB costs."""
+        startup = max((w.scanner.startup_seconds for w in self.items), default=0.0)
+        return startup + sum(_work_seconds(w.scanner, w.units) for w in self.items)
+
+
+def _unit_bytes(unit: Unit) -> int:
+    return sum(t.size for t in unit.files)
+
+
+def _work_seconds(scanner: Scanner, units: Sequence[Unit]) -> float:
+    return scanner.seconds_per_mib * sum(_unit_bytes(u) for u in units) / (1 << 20)
 
 
 def _digest(target: Target) -> str:
@@ -185,7 +195,8 @@ def _execute(
                 proc = mp.Process(target=_worker, args=(child, items), daemon=False)
                 proc.start()
                 child.close()
-                deadline = time.monotonic() + timeout if timeout else math.inf
+                task.seconds = time.monotonic()
+                deadline = task.seconds + timeout if timeout else math.inf
                 running[parent] = (proc, task, deadline)
             nearest = min(d for _, _, d in running.values())
             wait_for = None if nearest == math.inf else max(0.0, nearest - time.monotonic())
@@ -200,6 +211,7 @@ def _execute(
                     payload = f"worker process died (exit code {proc.exitcode})"
                 conn.close()
                 proc.join(5)
+                task.seconds = time.monotonic() - task.seconds
                 done.append((task, payload))
             now = time.monotonic()
             for conn, (proc, task, deadline) in list(running.items()):
@@ -217,12 +229,23 @@ def _execute(
     return done
 
 
-def _chunks(units: list[Unit], keys: list[str], jobs: int) -> list[tuple[list[Unit], list[str]]]:
-    n = min(max(1, jobs), max(1, len(units) // CHUNK_MIN))
+def _chunks(w: _Work, jobs: int) -> list[_Work]:
+    """Split a splittable scanner's units into chunks when the work outweighs the start-up each
+    extra worker costs; chunks are balanced by bytes (largest unit first)."""
+    work = _work_seconds(w.scanner, w.units)
+    per_chunk = max(w.scanner.startup_seconds, MIN_CHUNK_SECONDS)
+    # Up to two chunks per worker: estimates are rough, and smaller chunks let the pool even out.
+    n = min(2 * max(1, jobs), len(w.units), int(work / per_chunk))
     if n <= 1:
-        return [(units, keys)]
-    size = math.ceil(len(units) / n)
-    return [(units[i : i + size], keys[i : i + size]) for i in range(0, len(units), size)]
+        return [w]
+    chunks = [_Work(w.scanner, [], []) for _ in range(n)]
+    loads = [0] * n
+    for unit, key in sorted(zip(w.units, w.keys, strict=True), key=lambda uk: -_unit_bytes(uk[0])):
+        i = loads.index(min(loads))
+        chunks[i].units.append(unit)
+        chunks[i].keys.append(key)
+        loads[i] += _unit_bytes(unit) + 1
+    return chunks
 
 
 class _Anchors:
@@ -341,8 +364,7 @@ def run(
     groups: dict[str, _Task] = {}
     for w in work:
         if w.scanner.splittable:
-            for units, keys in _chunks(w.units, w.keys, opts.jobs):
-                tasks.append(_Task(w.scanner.name, [_Work(w.scanner, units, keys)]))
+            tasks.extend(_Task(w.scanner.name, [chunk]) for chunk in _chunks(w, opts.jobs))
             continue
         group = w.scanner.process_group or w.scanner.name
         if group not in groups:
@@ -368,6 +390,9 @@ def run(
     extras: dict[str, object] = {
         "duration_seconds": round(time.monotonic() - started, 3),
         "engine_tasks": len(tasks),
+        "task_seconds": {
+            f"{t.group}#{i}": round(t.seconds, 3) for i, t in enumerate(tasks) if t.seconds
+        },
     }
     if cache is not None:
         extras["cache_hits"] = cache.hits

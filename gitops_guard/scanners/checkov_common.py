@@ -150,6 +150,8 @@ class CheckovScanner(Scanner):
     #: Not split: dockerfile and iac then share one worker (Checkov imported once, the biggest
     #: cost), and all files of a framework meet in one call so Checkov's graph checks see them all.
     splittable = False
+    startup_seconds = 1.5
+    seconds_per_mib = 20.0
 
     def jobs(self, units: Sequence[Unit], ctx: ScanContext, workdir: Path) -> list[Job]:
         raise NotImplementedError

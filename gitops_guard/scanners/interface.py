@@ -76,6 +76,10 @@ class Scanner(abc.ABC):
     """True when units are independent and may be spread over several workers."""
     cross_file: ClassVar[bool] = False
     """True when results depend on all targets at once (then units are never cached alone)."""
+    startup_seconds: ClassVar[float] = 0.2
+    """Rough cost of starting the engine in a fresh worker (imports), for scheduling."""
+    seconds_per_mib: ClassVar[float] = 1.0
+    """Rough cost of analysing one MiB of input, for scheduling and for splitting work."""
 
     def applies(self, target: Target) -> bool:
         return bool(self.kinds & target.kinds)

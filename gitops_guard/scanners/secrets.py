@@ -128,6 +128,8 @@ class SecretsScanner(Scanner):
     kinds = frozenset({Kind.TEXT})
     distribution = None
     splittable = True
+    startup_seconds = 0.15
+    seconds_per_mib = 0.9
 
     def engine_version(self) -> str:
         return ENGINE_VERSION

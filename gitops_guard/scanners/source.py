@@ -40,6 +40,8 @@ class SourceScanner(Scanner):
     kinds = frozenset({Kind.PYTHON})
     distribution = "bandit"
     splittable = True
+    startup_seconds = 0.15
+    seconds_per_mib = 1.5
 
     def _config(self, ctx: ScanContext) -> object:
         from bandit.core import config as b_config

@@ -43,6 +43,8 @@ class GitopsScanner(Scanner):
     )
     distribution: ClassVar[str | None] = None
     cross_file: ClassVar[bool] = True
+    startup_seconds: ClassVar[float] = 0.1
+    seconds_per_mib: ClassVar[float] = 0.5
     tool: ClassVar[str] = "gitops-guard"
 
     def rules(self) -> Sequence[Rule]:
