@@ -348,9 +348,8 @@ def run(
             continue
         todo = _Work(scanner, [], [])
         for unit in units:
-            key = unit_key(
-                scanner.name, fp, unit.key, [(t.path, digest(t)) for t in unit.files], unit.report
-            )
+            inputs = [(t.path, digest(t)) for t in (*unit.files, *unit.context)]
+            key = unit_key(scanner.name, fp, unit.key, inputs, unit.report)
             hit = cache.get(key)
             if hit is not None:
                 results.append(hit)

@@ -18,6 +18,7 @@ Units (what is read together, and cached together):
 from __future__ import annotations
 
 import os
+import posixpath
 import shutil
 from collections import defaultdict
 from collections.abc import Sequence
@@ -124,7 +125,12 @@ class IacScanner(CheckovScanner):
             units.append(Unit(key=f"terraform:{d}", files=tuple(files), report=report))
         for d, files in sorted(kustomize.items()):
             rest = [t for t in by_dir[d] if t not in files]
-            units.append(Unit(key=f"kustomize:{d}", files=(*files, *rest)))
+            context = tuple(
+                t
+                for ref in sorted(_kustomize_refs(d, kustomize) - {d})
+                for t in by_dir.get(ref, ())
+            )
+            units.append(Unit(key=f"kustomize:{d}", files=(*files, *rest), context=context))
         for d, files in sorted(charts.items()):
             units.append(Unit(key=f"helm:{d}", files=tuple(files)))
         return sorted(units, key=lambda u: u.key)
@@ -246,9 +252,42 @@ def _yaml_problem(path: Path) -> str | None:
 
 
 def _load_yaml(path: Path) -> dict[str, object]:
+    """A small YAML mapping (a kustomization), or {} when unreadable or hostile (alias bombs and
+    deep nesting are refused before any construction)."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        text = path.read_text("utf-8")
+        if yamlguard.problem(path.name, text) is not None:
+            return {}
+        data = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _kustomize_refs(start: str, kustomize: dict[str, list[Target]]) -> set[str]:
+    """Folders (root-relative) a kustomization reads, following local bases, components and
+    resources recursively: its overlay result depends on all of them."""
+    seen: set[str] = set()
+    stack = [start]
+    while stack:
+        folder = stack.pop()
+        if folder in seen:
+            continue
+        seen.add(folder)
+        for target in kustomize.get(folder, ()):
+            data = _load_yaml(target.abspath)
+            for key in (*_KUSTOMIZE_REF_KEYS, "patches"):
+                entries = data.get(key)
+                for entry in entries if isinstance(entries, list) else []:
+                    ref = entry.get("path") if isinstance(entry, dict) else entry
+                    if not isinstance(ref, str) or "://" in ref or ref.startswith("git@"):
+                        continue
+                    joined = posixpath.normpath(posixpath.join(folder, ref))
+                    if joined.startswith(".."):
+                        continue
+                    # A file reference is read with its folder's other files: over-inclusion
+                    # only costs a cache miss, never a stale result.
+                    stack.append(
+                        joined if joined in kustomize else posixpath.dirname(joined) or "."
+                    )
+    return seen

@@ -31,6 +31,9 @@ class Unit:
     key: str
     files: tuple[Target, ...]
     report: frozenset[str] = frozenset()
+    context: tuple[Target, ...] = ()
+    """Files the result depends on without being analysed as part of this unit (a Kustomize
+    overlay's bases): they only enter the cache key, so editing a base re-scans its overlays."""
 
     def reports(self, path: str) -> bool:
         return not self.report or path in self.report

@@ -289,3 +289,63 @@ def test_parity_on_public_corpora(corpus: str) -> None:
 )
 def test_severity_table(name: str, severity: str) -> None:
     assert checkov_common.severity_for(name).value == severity
+
+
+def _kustomize_tree(root: Path, privileged: str) -> None:
+    (root / "base").mkdir(parents=True, exist_ok=True)
+    (root / "overlays" / "prod").mkdir(parents=True, exist_ok=True)
+    (root / "base" / "kustomization.yaml").write_text("resources:\n  - deployment.yaml\n")
+    (root / "base" / "deployment.yaml").write_text(
+        textwrap.dedent(
+            f"""\
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: web
+            spec:
+              selector:
+                matchLabels: {{app: web}}
+              template:
+                metadata:
+                  labels: {{app: web}}
+                spec:
+                  containers:
+                    - name: web
+                      image: nginx:1.27
+                      securityContext:
+                        privileged: {privileged}
+            """
+        )
+    )
+    (root / "overlays" / "prod" / "kustomization.yaml").write_text(
+        "resources:\n  - ../../base\nnamePrefix: prod-\n"
+    )
+
+
+def test_a_kustomize_overlay_depends_on_its_bases(tmp_path: Path) -> None:
+    _kustomize_tree(tmp_path, "true")
+    ts = discover([tmp_path], use_git=False)
+    scanner = IacScanner()
+    units = {u.key: u for u in scanner.units([t for t in ts.targets if scanner.applies(t)], False)}
+    overlay = units["kustomize:overlays/prod"]
+    assert {t.path for t in overlay.context} >= {"base/deployment.yaml", "base/kustomization.yaml"}
+
+
+@pytest.mark.slow
+def test_editing_a_base_invalidates_its_overlays_cached_result(tmp_path: Path) -> None:
+    if not (shutil.which("kubectl") or shutil.which("kustomize")):
+        pytest.skip("needs kubectl or kustomize")
+    from gitops_guard import engine
+    from gitops_guard.cache import Cache
+
+    tree = tmp_path / "tree"
+    _kustomize_tree(tree, "true")
+
+    def overlay_rules() -> set[str]:
+        ts = discover([tree], use_git=False)
+        report = engine.run(ts, [IacScanner()], engine.EngineOptions(cache=Cache(tmp_path / "c")))
+        return {f.rule_id for f in report.findings if f.path.startswith("overlays/")}
+
+    assert "CKV_K8S_16" in overlay_rules()  # privileged container, seen through the overlay
+    _kustomize_tree(tree, "false")
+    assert "CKV_K8S_16" not in overlay_rules()
