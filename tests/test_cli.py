@@ -87,3 +87,17 @@ def test_example_repository_is_flagged(cli) -> None:  # type: ignore[no-untyped-
     assert r.code == 1
     rules = {f["rule_id"] for f in r.json["findings"]}
     assert {"B602", "AWSKeyDetector"} <= rules
+
+
+def test_rules_lists_every_scanner(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("rules")
+    assert r.code == 0
+    by_scanner: dict[str, set[str]] = {}
+    for line in r.out.splitlines():
+        scanner, rule_id = line.split()[:2]
+        by_scanner.setdefault(scanner, set()).add(rule_id)
+    assert {"B602", "B105"} <= by_scanner["source"]
+    assert "AWSKeyDetector" in by_scanner["secrets"]
+    assert {"CKV_DOCKER_2", "CKV2_DOCKER_3"} <= by_scanner["dockerfile"]
+    assert {"CKV_K8S_20", "CKV_AWS_20", "CKV2_AWS_69", "CKV_GHA_1"} <= by_scanner["iac"]
+    assert {f"GG00{i}" for i in range(1, 8)} <= by_scanner["gitops"]

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_guard.models import ErrorKind, Finding, ScanError, ScanResult, Severity
-from gitops_guard.scanners.interface import ScanContext, Scanner, Unit
+from gitops_guard.scanners.interface import Rule, ScanContext, Scanner, Unit
 from gitops_guard.targets import Target
 
 #: Set before Checkov is imported (several are read at import time) and kept for the process.
@@ -84,6 +84,21 @@ def import_runner(module: str) -> Any:
         mod = importlib.import_module(f"checkov.{module}.runner")
     return getattr(mod, _RUNNER_CLASSES.get(module, "Runner"))
 
+
+#: Where each framework keeps its Python checks (``module:attribute`` of the registry).
+_CHECK_REGISTRIES = {
+    "dockerfile": ("checkov.dockerfile.registry:registry",),
+    "kubernetes": ("checkov.kubernetes.checks.resource.registry:registry",),
+    "cloudformation": ("checkov.cloudformation.checks.resource.registry:cfn_registry",),
+    "terraform": (
+        "checkov.terraform.checks.resource.registry:resource_registry",
+        "checkov.terraform.checks.data.registry:data_registry",
+        "checkov.terraform.checks.provider.registry:provider_registry",
+        "checkov.terraform.checks.module.registry:module_registry",
+    ),
+    "github_actions": ("checkov.github_actions.checks.registry:registry",),
+    "gitlab_ci": ("checkov.gitlab_ci.checks.registry:registry",),
+}
 
 #: Runner classes not called ``Runner``.
 _RUNNER_CLASSES = {"terraform_json": "TerraformJsonRunner"}
@@ -153,8 +168,43 @@ class CheckovScanner(Scanner):
     startup_seconds = 1.5
     seconds_per_mib = 20.0
 
+    #: Checkov frameworks whose checks this scanner can report, for :meth:`rules`.
+    frameworks: tuple[str, ...] = ()
+
     def jobs(self, units: Sequence[Unit], ctx: ScanContext, workdir: Path) -> list[Job]:
         raise NotImplementedError
+
+    def rules(self) -> Sequence[Rule]:
+        """Every Checkov check of this scanner's frameworks: the Python checks of each
+        framework's registries and its graph (YAML) checks."""
+        prepare_environment()
+        seen: dict[str, Rule] = {}
+        with silenced():
+            from checkov.common.checks_infra.registry import get_graph_checks_registry
+
+            for framework in self.frameworks:
+                checks: list[Any] = []
+                for spec in _CHECK_REGISTRIES.get(framework, ()):
+                    module, attr = spec.split(":")
+                    registry = getattr(importlib.import_module(module), attr)
+                    for table in (registry.checks, getattr(registry, "wildcard_checks", {})):
+                        checks.extend(c for entity_checks in table.values() for c in entity_checks)
+                graph = get_graph_checks_registry(framework)
+                graph.load_checks()
+                checks.extend(graph.checks)
+                for check in checks:
+                    name = str(getattr(check, "name", check.id))
+                    seen.setdefault(
+                        check.id,
+                        Rule(
+                            id=check.id,
+                            name=name,
+                            description=f"{framework}: {name}",
+                            severity=severity_for(name),
+                            help_url=getattr(check, "guideline", None) or None,
+                        ),
+                    )
+        return [seen[k] for k in sorted(seen)]
 
     def precheck(self, unit: Unit) -> ScanError | None:
         """A reason not to hand ``unit`` to Checkov at all (recorded as SKIPPED), or None."""

@@ -24,6 +24,7 @@ class DockerfileScanner(CheckovScanner):
     name = "dockerfile"
     description = "Dockerfile best practices and security (Checkov dockerfile checks)"
     kinds = frozenset({Kind.DOCKERFILE})
+    frameworks = ("dockerfile",)
 
     def jobs(self, units: Sequence[Unit], ctx: ScanContext, workdir: Path) -> list[Job]:
         if not units:

@@ -100,6 +100,7 @@ class IacScanner(CheckovScanner):
             Kind.GITLAB_CI,
         }
     )
+    frameworks = ("terraform", "cloudformation", "kubernetes", "github_actions", "gitlab_ci")
 
     def units(self, targets: Sequence[Target], explicit: bool) -> list[Unit]:
         tf_dirs: dict[str, list[Target]] = defaultdict(list)
