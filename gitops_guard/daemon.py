@@ -111,40 +111,36 @@ def try_remote(argv: Sequence[str]) -> int | None:
         conn.close()
 
 
-def stop() -> bool:
-    """Ask a running server to exit; True when one was running."""
+def _request(payload: dict[str, object], timeout: float) -> dict[str, object] | None:
+    """Send one control message; the reply ({} when none is expected), or None when no server
+    answered."""
     path = socket_path()
     if not path.exists():
-        return False
+        return None
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        conn.settimeout(2.0)
+        conn.settimeout(timeout)
         conn.connect(str(path))
-        _send(conn, {"stop": True})
-        return True
-    except OSError:
-        with contextlib.suppress(OSError):
-            path.unlink()  # stale socket of a server that is gone
-        return False
+        _send(conn, payload)
+        return {} if payload.get("stop") else _recv(conn)[0]
+    except (OSError, ValueError, ConnectionError):
+        return None
     finally:
         conn.close()
+
+
+def stop() -> bool:
+    """Ask a running server to exit; True when one was running."""
+    if _request({"stop": True}, 2.0) is not None:
+        return True
+    with contextlib.suppress(OSError):
+        socket_path().unlink()  # a stale socket of a server that is gone
+    return False
 
 
 def running() -> bool:
-    path = socket_path()
-    if not path.exists():
-        return False
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        conn.settimeout(1.0)
-        conn.connect(str(path))
-        _send(conn, {"ping": True})
-        reply, _ = _recv(conn)
-        return reply.get("status") == "pong"
-    except (OSError, ValueError, ConnectionError):
-        return False
-    finally:
-        conn.close()
+    reply = _request({"ping": True}, 1.0)
+    return reply is not None and reply.get("status") == "pong"
 
 
 # --- server -------------------------------------------------------------------------------
