@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from io import StringIO
+from itertools import groupby
 
-from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from gitops_guard.formats import RenderOptions
-from gitops_guard.models import ErrorKind, Report, Severity
+from gitops_guard.models import ErrorKind, Finding, Report, Severity
 
 STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -20,6 +20,16 @@ STYLE = {
     Severity.LOW: "cyan",
     Severity.INFO: "dim",
 }
+
+
+#: Skipped-file notices shown before the rest is summed up (a repository of images would
+#: otherwise bury the findings).
+MAX_NOTICES = 20
+
+
+def _rule(f: Finding) -> str:
+    extra = f" (+{len(f.sources)})" if f.sources else ""
+    return f"{f.scanner}/{f.rule_id}{extra}"
 
 
 def render(report: Report, options: RenderOptions) -> str:
@@ -34,34 +44,39 @@ def render(report: Report, options: RenderOptions) -> str:
         emoji=False,
     )
     if report.findings:
-        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
-        table.add_column("Severity", no_wrap=True)
-        table.add_column("Location", overflow="fold")
-        table.add_column("Rule", no_wrap=True)
-        table.add_column("Message", overflow="fold")
-        for f in report.findings:
-            where = f"{f.path}:{f.line}" if f.line else f.path
-            rule = f.rule_id if not f.sources else f"{f.rule_id} (+{len(f.sources)})"
-            msg = f.message
-            if f.resource:
-                msg += f" [{f.resource}]"
-            if f.sources:
-                msg += f" (also: {', '.join(f.sources)})"
-            table.add_row(
-                Text(f.severity.value, style=STYLE[f.severity]),
-                Text(where),
-                Text(f"{f.scanner}/{rule}"),
-                Text(msg),
-            )
-        console.print(table)
+        rule_width = max(len(_rule(f)) for f in report.findings)
+        for path, group in groupby(report.findings, key=lambda f: f.path):
+            console.print(Text(path, style="bold underline"))
+            table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
+            table.add_column(justify="right", width=5, no_wrap=True)
+            table.add_column(width=8, no_wrap=True)
+            table.add_column(width=rule_width, no_wrap=True)
+            table.add_column(overflow="fold", ratio=1)
+            for f in group:
+                msg = f.message
+                if f.resource:
+                    msg += f" [{f.resource}]"
+                if f.sources:
+                    msg += f" (also: {', '.join(f.sources)})"
+                table.add_row(
+                    Text(str(f.line) if f.line else "-", style="dim"),
+                    Text(f.severity.value, style=STYLE[f.severity]),
+                    Text(_rule(f)),
+                    Text(msg),
+                )
+            console.print(table)
+        console.print()
     errors = [e for e in report.errors if e.kind is ErrorKind.ERROR]
     skipped = [e for e in report.errors if e.kind is ErrorKind.SKIPPED]
     for e in errors:
         where = f" {e.path}:" if e.path else ""
         console.print(Text(f"error: [{e.scanner}]{where} {e.message}", style="bold red"))
-    for e in skipped:
+    for e in skipped[:MAX_NOTICES]:
         where = f" {e.path}:" if e.path else ""
         console.print(Text(f"skipped: [{e.scanner}]{where} {e.message}", style="dim"))
+    if len(skipped) > MAX_NOTICES:
+        more = len(skipped) - MAX_NOTICES
+        console.print(Text(f"... and {more} more skipped (all are in --format json)", style="dim"))
     counts = report.counts()
     parts = [f"{n} {sev}" for sev, n in counts.items() if n]
     total = len(report.findings)

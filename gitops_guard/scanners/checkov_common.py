@@ -327,7 +327,12 @@ def _resource(resource: str | None, reported: str | None, path: str) -> str | No
     if not resource:
         return None
     if reported and resource.startswith(reported):
-        return path + resource[len(reported) :]
+        rest = resource[len(reported) :]
+        # Dockerfile ids are "<file>.<INSTRUCTION>" ("<file>." for the whole file): the path is
+        # already the finding's; keep the instruction alone.
+        if rest.startswith(".") or not rest:
+            return rest[1:] or None
+        return path + rest
     return resource
 
 
