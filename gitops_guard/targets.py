@@ -71,7 +71,11 @@ _DOCKERFILE_NAMES = frozenset({"Dockerfile", "dockerfile", "Containerfile", "con
 _DOCKERFILE_MASK = re.compile(
     r"^(?:.+\.)?(?:[Dd]ockerfile|[Cc]ontainerfile)(?:\..+)?$(?<!\.[Dd]ockerignore)"
 )
-_FROM_RE = re.compile(r"^\s*FROM\s+\S", re.M | re.I)
+# A whole FROM instruction (`FROM [--platform=...] image [AS stage]`), so that Python's
+# `from x import y` is not one.
+_FROM_RE = re.compile(
+    r"^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*\S+(?:[ \t]+AS[ \t]+\S+)?[ \t]*$", re.M | re.I
+)
 _KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 _CI_NAMES = frozenset(
     {

@@ -20,6 +20,12 @@ from ggtest import git
         ("build/api.Dockerfile", b"FROM alpine\n", {Kind.TEXT, Kind.DOCKERFILE}),
         ("Dockerfile.prod", b"FROM alpine\n", {Kind.TEXT, Kind.DOCKERFILE}),
         ("scanners/dockerfile.py", b"import re\n", {Kind.TEXT, Kind.PYTHON}),
+        ("dockerfile.py", b"from __future__ import annotations\n", {Kind.TEXT, Kind.PYTHON}),
+        (
+            "api.Dockerfile",
+            b"# syntax=docker/dockerfile:1\nfrom --platform=x python:3 as build\n",
+            {Kind.TEXT, Kind.DOCKERFILE},
+        ),
         ("docs/Dockerfile.md", b"# How to build\n", {Kind.TEXT}),
         ("Containerfile", b"FROM alpine\n", {Kind.TEXT, Kind.DOCKERFILE}),
         ("infra/main.tf", b'resource "x" "y" {}\n', {Kind.TEXT, Kind.TERRAFORM}),
