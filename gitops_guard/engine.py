@@ -50,9 +50,17 @@ MIN_CHUNK_SECONDS = 0.3
 ANCHOR_SALT = "gitops-guard-anchor-1"
 
 
+def cores() -> int:
+    """Cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 @dataclass(frozen=True)
 class EngineOptions:
-    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    jobs: int = field(default_factory=lambda: cores())
     timeout: float | None = 600.0
     """Per task (one scanner or process group) in seconds; None for no limit."""
     cache: Cache | None = None

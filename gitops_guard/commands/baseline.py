@@ -77,7 +77,7 @@ def _scan(
         ts,
         chosen,
         engine.EngineOptions(
-            jobs=jobs or os.cpu_count() or 1,
+            jobs=jobs or engine.cores(),
             cache=None if no_cache else Cache(),
             scanner_options=cfg.scanner_options,
         ),

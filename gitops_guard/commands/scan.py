@@ -193,7 +193,7 @@ def scan(
         ts,
         chosen,
         engine.EngineOptions(
-            jobs=jobs or os.cpu_count() or 1,
+            jobs=jobs or engine.cores(),
             timeout=timeout,
             cache=cache,
             scanner_options=cfg.scanner_options,
