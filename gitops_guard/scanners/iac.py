@@ -118,12 +118,18 @@ class IacScanner(CheckovScanner):
                 charts[chart].append(t)
             if any(k in t.kinds for k in FILE_FRAMEWORKS):
                 units.append(Unit(key=t.path, files=(t,)))
-        for d, files in sorted(tf_dirs.items()):
-            report: frozenset[str] = frozenset()
-            if explicit:
+        if explicit:
+            for d, files in sorted(tf_dirs.items()):
                 report = frozenset(t.path for t in files)
                 files = sorted([*files, *_context_files(files)], key=lambda t: t.path)
-            units.append(Unit(key=f"terraform:{d}", files=tuple(files), report=report))
+                units.append(Unit(key=f"terraform:{d}", files=tuple(files), report=report))
+        elif tf_dirs:
+            # A whole scan reads all Terraform at once from the folder holding it, as `checkov -d`
+            # does: a local module is then evaluated with its callers' arguments (a bucket module
+            # called with acl = "public-read" is reported in the module's file).
+            top = posixpath.commonpath([d if d != "." else "" for d in tf_dirs]) or "."
+            all_tf = sorted((t for files in tf_dirs.values() for t in files), key=lambda t: t.path)
+            units.append(Unit(key=f"terraform-tree:{top}", files=tuple(all_tf)))
         for d, files in sorted(kustomize.items()):
             rest = [t for t in by_dir[d] if t not in files]
             context = tuple(
@@ -196,7 +202,19 @@ class IacScanner(CheckovScanner):
         kustomize = Job(framework="kustomize", module="kustomize", units=[])
         for unit in units:
             kind, _, folder = unit.key.partition(":")
-            if kind == "terraform":
+            if kind == "terraform-tree":
+                tf_files = [t for t in unit.files if t.path.endswith(".tf")]
+                tfj = [os.path.abspath(t.abspath) for t in unit.files if t.path.endswith(".json")]
+                if tf_files:
+                    first = tf_files[0]
+                    depth = len(PurePosixPath(first.path).parts) - (
+                        0 if folder == "." else len(PurePosixPath(folder).parts)
+                    )
+                    top = Path(os.path.abspath(first.abspath)).parents[depth - 1]
+                    jobs.append(Job("terraform", "terraform", [unit], root_folder=str(top)))
+                if tfj:
+                    jobs.append(Job("terraform_json", "terraform_json", [unit], files=tfj))
+            elif kind == "terraform":
                 tf = [os.path.abspath(t.abspath) for t in unit.files if t.path.endswith(".tf")]
                 tfj = [os.path.abspath(t.abspath) for t in unit.files if t.path.endswith(".json")]
                 if tf:

@@ -63,18 +63,36 @@ def oracle(directory: Path) -> set[tuple[str, str]]:
 
 
 # --- units ----------------------------------------------------------------------------------------
-def test_terraform_is_one_unit_per_module_directory(iac_tree: Path) -> None:
+def test_a_whole_scan_reads_all_terraform_from_its_common_folder(iac_tree: Path) -> None:
     scanner = IacScanner()
     ts = discover([iac_tree], use_git=False)
     units = scanner.units([t for t in ts.targets if scanner.applies(t)], ts.explicit)
-    tf = [u for u in units if u.key.startswith("terraform:")]
-    assert [u.key for u in tf] == ["terraform:terraform"]
-    assert {t.path for t in tf[0].files} == {
+    tf = [u for u in units if u.key.startswith("terraform")]
+    assert [u.key for u in tf] == ["terraform-tree:terraform"]
+    assert {t.path for t in tf[0].files} >= {
         "terraform/main.tf",
         "terraform/locals.tf",
         "terraform/extra.tf",
     }
     assert not tf[0].report
+
+
+@pytest.mark.slow
+def test_local_module_is_evaluated_with_its_callers_arguments(tmp_path: Path) -> None:
+    """As with `checkov -d`: a module called with acl = "public-read" is reported in the
+    module's own file, although the module's default is private."""
+    (tmp_path / "modules" / "bucket").mkdir(parents=True)
+    (tmp_path / "main.tf").write_text(
+        'module "logs" {\n  source = "./modules/bucket"\n  name   = "logs"\n'
+        '  acl    = "public-read"\n}\n'
+    )
+    (tmp_path / "modules" / "bucket" / "main.tf").write_text(
+        'variable "name" {}\nvariable "acl" {\n  default = "private"\n}\n'
+        'resource "aws_s3_bucket" "this" {\n  bucket = var.name\n  acl    = var.acl\n}\n'
+    )
+    ours = pairs(run(IacScanner(), tmp_path))
+    assert ("CKV_AWS_20", "modules/bucket/main.tf") in ours
+    assert oracle(tmp_path) <= ours
 
 
 def test_explicit_tf_file_brings_its_module_as_context(iac_tree: Path) -> None:
