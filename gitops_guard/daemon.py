@@ -138,9 +138,12 @@ def stop() -> bool:
     return False
 
 
-def running() -> bool:
+def running() -> str | None:
+    """The code fingerprint of the running server, or None when none answers."""
     reply = _request({"ping": True}, 1.0)
-    return reply is not None and reply.get("status") == "pong"
+    if reply is None or reply.get("status") != "pong":
+        return None
+    return str(reply.get("code", ""))
 
 
 # --- server -------------------------------------------------------------------------------
@@ -174,7 +177,7 @@ def _serve_one(conn: socket.socket, code: str, listener: socket.socket) -> bool:
     except (OSError, ValueError, ConnectionError):
         return True
     if request.get("ping"):
-        _send(conn, {"status": "pong"})
+        _send(conn, {"status": "pong", "code": code})
         return True
     if request.get("stop"):
         return False
@@ -182,7 +185,9 @@ def _serve_one(conn: socket.socket, code: str, listener: socket.socket) -> bool:
         for fd in fds:
             os.close(fd)
         _send(conn, {"status": "stale"})
-        return False  # started from other code: make way for a fresh one
+        # Another installation (say, a pre-commit hook environment) runs locally; this server
+        # stays for its own clients. `daemon start` of newer code replaces it.
+        return True
     pid = os.fork()
     if pid:
         for fd in fds:

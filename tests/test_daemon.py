@@ -86,3 +86,33 @@ def test_without_a_daemon_scan_runs_locally(env: dict[str, str], tmp_path: Path)
     proc = _scan(env, tmp_path, "a.py")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["findings"] == []
+
+
+def test_a_client_of_other_code_is_refused_and_the_daemon_stays(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pre-commit hook environment (another installation) must not stop the user's daemon."""
+    import socket
+
+    from gitops_guard import daemon
+
+    monkeypatch.setenv("GITOPS_GUARD_CACHE_DIR", env["GITOPS_GUARD_CACHE_DIR"])
+    started = subprocess.run(
+        ["gitops-guard", "daemon", "start", "--idle", "120"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert started.returncode == 0, started.stderr
+    assert daemon.running() == daemon.code_version()
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.connect(str(daemon.socket_path()))
+    with open(os.devnull, "rb") as null:
+        fd = null.fileno()
+        daemon._send(conn, {"argv": ["scan"], "cwd": "/", "env": {}, "code": "other"}, [fd, fd, fd])
+        reply, _ = daemon._recv(conn)
+    conn.close()
+    assert reply == {"status": "stale"}
+    assert daemon.running() == daemon.code_version()

@@ -27,16 +27,20 @@ def daemon() -> None:
 @click.option("--foreground", is_flag=True, help="Stay attached (for debugging).")
 def start(idle: float, foreground: bool) -> int:
     """Start the background process (a no-op when one is running)."""
-    if server.running():
+    current = server.running()
+    if current == server.code_version():
         click.echo(f"already running ({server.socket_path()})")
         return 0
+    if current is not None:  # started from other code (an upgrade, another environment)
+        server.stop()
+        time.sleep(0.2)
     if foreground:
         server.serve(idle)
         return 0
     server.start(idle)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if server.running():
+        if server.running() is not None:
             click.echo(f"started ({server.socket_path()}); exits after {idle:g}s idle")
             return 0
         time.sleep(0.1)
@@ -54,7 +58,7 @@ def stop() -> int:
 @daemon.command("status")
 def status() -> int:
     """Exit 0 and say so when the background process is running, else exit 1."""
-    if server.running():
+    if server.running() is not None:
         click.echo(f"running ({server.socket_path()})")
         return 0
     click.echo("not running")
