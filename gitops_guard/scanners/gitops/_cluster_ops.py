@@ -619,6 +619,14 @@ def classify_action(uses: str) -> tuple[Op | None, tuple[str, ...], str]:
         return Op.LOCAL_CLUSTER, (), ""
     if _SETUP_RE.search(name):
         return None, (), ""
+    # An unknown action named for deploying or syncing (``someone/argocd-sync-action``,
+    # ``someone/eks-deploy``): it changes the cluster whatever its inputs.
+    if (
+        _CD_ACTION_RE.search(name)
+        and _CD_VERB_RE.search(name)
+        and not re.search(r"pages|docs|release", name)
+    ):
+        return Op.MUTATE, (), ""
     # An unknown wrapper of kubectl/helm (``someone/eks-kubectl-action``): read its command input.
     if _K8S_ACTION_RE.search(name):
         default = "helm" if "helm" in name and "kubectl" not in name else "kubectl"
@@ -627,6 +635,10 @@ def classify_action(uses: str) -> tuple[Op | None, tuple[str, ...], str]:
 
 
 _K8S_ACTION_RE = re.compile(r"kubectl|kube|k8s|eks|aks|gke|helm|openshift")
+_CD_ACTION_RE = re.compile(
+    r"argo-?cd|kubernetes|k8s|(?:^|[-_/])(?:eks|aks|gke|kube|helm)(?:$|[-_/])"
+)
+_CD_VERB_RE = re.compile(r"(?:^|[-_/])(?:sync|deploy|deployment|rollout|apply)(?:$|[-_/])")
 _COMMAND_INPUTS = ("args", "command", "cmd", "exec", "script", "run", "commands")
 CLUSTER_PROGRAMS = frozenset(
     {
@@ -668,6 +680,15 @@ def name_hint(name: str) -> bool:
 def names_local_cluster(path: str) -> bool:
     """A path or action name with a kind/k3d/k3s/minikube/microk8s/kwok segment."""
     return bool(_LOCAL_ACTION_RE.search(path))
+
+
+_LOCAL_TOOL_VALUE_RE = re.compile(r"^(?:kind|k3d|k3s|minikube|microk8s|kwok)$", re.I)
+
+
+def local_cluster_input(values: Sequence[str]) -> bool:
+    """An action input that picks a throwaway cluster: ``provider: kind``, ``distribution: k3d``
+    (generic cluster-provider actions name the tool in an input, not in their own name)."""
+    return any(_LOCAL_TOOL_VALUE_RE.match(v.strip()) for v in values)
 
 
 def classify_orb(name: str) -> Op | None:

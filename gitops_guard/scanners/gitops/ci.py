@@ -31,6 +31,7 @@ from gitops_guard.scanners.gitops._cluster_ops import (
     classify_pipe,
     classify_script,
     kubeconfig_setting,
+    local_cluster_input,
     name_hint,
     names_local_cluster,
 )
@@ -263,6 +264,10 @@ def _github_steps(
                     job.events.extend(_script_events(value, source, name, prefix))
         if name_hint(name):
             job.events.append(Event(Op.LOCAL_CLUSTER, name, 0, name))
+        elif uses and local_cluster_input(
+            [y.text(v) or "" for _, _, v in y.pairs(y.get(step, "with"))]
+        ):
+            job.events.append(Event(Op.LOCAL_CLUSTER, uses, 0, name))
         job.events.extend(_settings_events(y.get(step, "with"), name))
         job.events.extend(_settings_events(y.get(step, "env"), name))
         run = y.get(step, "run")

@@ -717,6 +717,74 @@ def test_unknown_wrapper_reading_only_is_not_flagged(tmp_path: Path) -> None:
     assert gg001(tmp_path, workflow(step)) == []
 
 
+def test_cluster_provider_action_picking_kind_in_an_input_is_a_test_job(tmp_path: Path) -> None:
+    # Generic cluster-provider actions (inercia/cluster-providers, the action testing itself
+    # with `uses: ./`) name the throwaway tool in an input, not in the action's name.
+    files = {
+        WF: """
+        on: pull_request
+        jobs:
+          kind-test:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - name: Create cluster
+                uses: ./
+                with:
+                  provider: kind
+                  command: create
+              - run: kubectl apply -f test.yaml
+          k3d-test:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: someone/cluster-providers@main
+                with: {provider: k3d, command: create}
+              - run: helm install web ./chart
+        """
+    }
+    assert gg001(tmp_path, files) == []
+
+
+def test_an_input_merely_mentioning_kind_does_not_excuse_a_deploy(tmp_path: Path) -> None:
+    step = (
+        "- uses: someone/notify@v1\n  with:\n    message: deployed kind of quickly\n"
+        "- run: kubectl apply -f k8s/"
+    )
+    assert len(gg001(tmp_path, workflow(step))) == 1
+
+
+@pytest.mark.parametrize(
+    "uses",
+    [
+        "someone/apply-and-sync-argocd@v1.0.6",
+        "someone/action-argocd-sync-app@v2",
+        "someone/argo-cd-sync@v1",
+        "someone/eks-deploy@v3",
+        "someone/k8s-deployment-action@v1",
+    ],
+)
+def test_unknown_actions_named_for_sync_or_deploy_are_flagged(tmp_path: Path, uses: str) -> None:
+    step = f"- name: Sync\n  uses: {uses}\n  with:\n    token: ${{{{ secrets.ARGOCD_TOKEN }}}}"
+    found = gg001(tmp_path, workflow(step))
+    assert [line for _, line, _ in found] == [line_of(tmp_path, WF, "uses: someone/")]
+
+
+@pytest.mark.parametrize(
+    "uses",
+    [
+        "someone/setup-argocd@v1",
+        "someone/argocd-diff-action@v1",
+        "stefanprodan/helm-gh-pages@v1",
+        "someone/helm-docs-deploy@v1",
+        "someone/deploy-to-pages@v1",
+    ],
+)
+def test_actions_that_only_install_render_or_publish_are_not_flagged(
+    tmp_path: Path, uses: str
+) -> None:
+    assert gg001(tmp_path, workflow(f"- uses: {uses}")) == []
+
+
 def test_job_named_for_a_kind_cluster_is_a_test_job(tmp_path: Path) -> None:
     files = {
         WF: """
