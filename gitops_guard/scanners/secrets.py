@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -95,6 +96,10 @@ def loaded_engine() -> str:
     return f"detect-secrets {ENGINE_VERSION} (upstream wheel)"
 
 
+#: A gitops-guard inline suppression, as :mod:`gitops_guard.suppress` reads it.
+_SUPPRESSION = re.compile(r"gitops-guard\s*:\s*ignore\s*\[[^\]\n]*\]", re.IGNORECASE)
+
+
 def _readable(target: Target, tmp: Path) -> tuple[Path, Path | None, str | None]:
     """What to hand detect-secrets for ``target``: the file itself, or a UTF-8 copy in ``tmp``
     (same name, same lines) when detect-secrets could not read it safely, and a notice.
@@ -102,6 +107,9 @@ def _readable(target: Target, tmp: Path) -> tuple[Path, Path | None, str | None]
     detect-secrets reads files as UTF-8 and silently skips anything else, so UTF-16 (BOM) and
     8-bit text are transcoded. Its YAML transformer walks every alias, so an alias bomb, a
     recursive alias or deep nesting (:mod:`gitops_guard.yamlguard`) is read as plain lines.
+    Our own suppression comments are blanked (same length, so columns and lines stay): their
+    ``ignore[ID]`` looks like an index to detect-secrets' ``is_indirect_reference`` filter, which
+    would otherwise drop every secret on that line, whatever rule the comment names.
     """
     data = target.abspath.read_bytes()
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -111,6 +119,8 @@ def _readable(target: Target, tmp: Path) -> tuple[Path, Path | None, str | None]
             text, transcoded = data.decode("utf-8"), False
         except UnicodeDecodeError:
             text, transcoded = data.decode("latin-1"), True
+    if _SUPPRESSION.search(text):
+        text, transcoded = _SUPPRESSION.sub(lambda m: " " * len(m.group()), text), True
     name = target.abspath.name
     problem = yamlguard.yaml_problem(text) if name.lower().endswith((".yaml", ".yml")) else None
     if problem is None and not transcoded:

@@ -108,3 +108,16 @@ def test_corpora_parity(corpora: Path) -> None:
         ts = targets.discover([repo], use_git=False)
         report = engine.run(ts, [SecretsScanner()], engine.EngineOptions(jobs=2))
         assert {(f.path, f.line) for f in report.findings} == _upstream(repo), repo.name
+
+
+def test_a_suppression_comment_does_not_hide_other_secrets_on_its_line(tmp_path: Path) -> None:
+    """detect-secrets' is_indirect_reference filter takes `ignore[B105]` for an index and would
+    drop every secret of the line; the comment must only suppress what it names."""
+    (tmp_path / "e.py").write_text(
+        f'key = "{AWS}"  # gitops-guard: ignore[B105] reviewed\n'
+        f'other = "{AWS}"  # gitops-guard: IGNORE [AWSKeyDetector] test fixture\n'
+    )
+    ts = targets.discover([tmp_path], use_git=False)
+    report = engine.run(ts, [SecretsScanner()], engine.EngineOptions(jobs=1))
+    assert {(f.line, f.rule_id) for f in report.findings} >= {(1, "AWSKeyDetector")}
+    assert (2, "AWSKeyDetector") in {(f.line, f.rule_id) for f in report.findings}  # triage hides
