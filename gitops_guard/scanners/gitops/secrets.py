@@ -6,7 +6,8 @@ values file (or Flux ``HelmRelease.spec.values``) whose credential-named key (pa
 secret, apiKey, privateKey...) holds a non-empty literal string.
 
 Not flagged: SealedSecret, ExternalSecret and other CRDs; a SOPS-encrypted Secret (a top-level
-``sops`` block with ``ENC[...]`` values); an empty Secret; a service-account token Secret with no
+``sops`` block with ``ENC[...]`` values); an empty Secret; Secret values made of ``${VAR}`` /
+``{{ }}`` references substituted at deploy time; a service-account token Secret with no
 data; placeholders and references (``${VAR}``, ``{{ }}``, ``<changeme>``, ``ref+vault://``,
 ``existingSecret``-style keys). Messages name the key, never the value.
 """
@@ -60,10 +61,25 @@ _PLACEHOLDER = re.compile(
 )
 
 
+#: ``${VAR}``, ``$VAR`` and ``{{ }}`` references filled in at deploy time (Flux
+#: ``postBuild.substitute``, envsubst, a templating step): the value is not in git.
+#: A bare ``$VAR`` counts only as the whole value (``pa$sword`` is a password).
+_REFERENCE = re.compile(
+    r"\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:=?+-][^}]*)?\}|\{\{.*?\}\}|^\$[A-Za-z_]\w*$"
+)
+#: ``scheme://user:password@`` left in the literal part of a templated value.
+_URL_USERINFO = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
+
+
 def _is_plain_value(node: Node | None) -> bool:
     if not isinstance(node, ScalarNode) or y.is_empty(node):
         return False
-    return not str(node.value).strip().startswith("ENC[")
+    value = str(node.value).strip()
+    if value.startswith("ENC["):
+        return False
+    if _REFERENCE.search(value):
+        return bool(_URL_USERINFO.search(_REFERENCE.sub("", value)))
+    return True
 
 
 def _secret(p: Parsed, obj: K8sObject) -> list[Finding]:

@@ -107,6 +107,39 @@ def test_protected_or_empty_secrets_are_not_flagged(tmp_path: Path, text: str) -
     assert gg002(tmp_path, {"secret.yaml": text}) == []
 
 
+SUBSTITUTED = """
+apiVersion: v1
+kind: Secret
+metadata:
+  name: app-env
+type: Opaque
+stringData:
+  DB_PASSWORD: ${DB_PASSWORD}
+  API_TOKEN: "$API_TOKEN"
+  DATABASE_URL: postgres://${DB_USER}:${DB_PASSWORD}@db:5432/app
+  SMTP_PASSWORD: "{{ .smtpPassword }}"
+"""
+
+
+def test_secret_values_substituted_at_deploy_time_are_not_flagged(tmp_path: Path) -> None:
+    # Flux postBuild.substitute / envsubst: the value lives in the cluster or CI, not in git.
+    assert gg002(tmp_path, {"apps/secret.yaml": SUBSTITUTED}) == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["pa$sword-Value-9", "postgres://admin:hunter2@${DB_HOST}/app", "s3cr3t-Value-9"],
+)
+def test_literal_credentials_next_to_a_reference_are_still_flagged(
+    tmp_path: Path, value: str
+) -> None:
+    text = SUBSTITUTED.replace("${DB_PASSWORD}\n", f"'{value}'\n", 1)
+    found = gg002(tmp_path, {"apps/secret.yaml": text})
+    assert [(line, "DB_PASSWORD" in m) for _, line, m in found] == [
+        (line_of(tmp_path, "apps/secret.yaml", "DB_PASSWORD:"), True)
+    ]
+
+
 def test_sops_file_with_a_plain_value_left_over(tmp_path: Path) -> None:
     text = """
     apiVersion: v1
