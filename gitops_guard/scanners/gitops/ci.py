@@ -361,17 +361,19 @@ def _gitlab_script(
         yield node, origin
 
 
-def _gitlab_includes(doc: Node, ci: CiIndex | None) -> list[Parsed]:
-    """Local files pulled in by ``include:`` (wildcards resolved among the scanned files)."""
+def _gitlab_includes(doc: Node, ci: CiIndex | None) -> list[tuple[Parsed, int]]:
+    """Local files pulled in by ``include:`` (wildcards resolved among the scanned files), each
+    with the line of its ``include`` entry."""
     if ci is None:
         return []
     entries = y.get(doc, "include")
-    out: list[Parsed] = []
+    out: list[tuple[Parsed, int]] = []
     for entry in [entries, *y.items(entries)]:
         local = y.text(y.get(entry, "local")) or y.text(entry) or ""
         if not local or "://" in local or y.get(entry, "project") is not None:
             continue
-        out.extend(ci.matching(local.lstrip("/")))
+        line = y.line(y.get(entry, "local") or entry)
+        out.extend((included, line) for included in ci.matching(local.lstrip("/")))
     return out
 
 
@@ -380,16 +382,24 @@ def gitlab(parsed: Parsed, ci: CiIndex | None = None) -> list[Job]:
     for doc in parsed.docs:
         entries = {k: v for k, _, v in y.pairs(doc)}
         jobs: dict[str, _Def] = {}
-        for included in _gitlab_includes(doc, ci):
+        # Jobs defined only in an included file that is not scanned as CI on its own
+        # (``.gitlab/jobs/deploy.yaml``): judged here, at the line of the ``include`` entry.
+        include_lines: dict[str, int] = {}
+        for included, include_line in _gitlab_includes(doc, ci):
+            standalone = not included.target.kinds & {Kind.CI, Kind.GITLAB_CI}
             for idoc in included.docs:
                 for k, _, v in y.pairs(idoc):
                     if isinstance(v, MappingNode):
                         jobs.setdefault(k, (v, included))
+                        if standalone and jobs[k][1] is included:
+                            include_lines.setdefault(k, include_line)
         key_lines: dict[str, int] = {}
         for k, kn, v in y.pairs(doc):
             if isinstance(v, MappingNode):
                 jobs[k] = (v, parsed)
                 key_lines[k] = y.line(kn)
+                include_lines.pop(k, None)
+        key_lines.update(include_lines)
         default = entries.get("default")
         include_job = Job("include")
         for inc in [entries.get("include"), *y.items(entries.get("include"))]:

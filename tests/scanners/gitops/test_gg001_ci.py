@@ -906,6 +906,46 @@ def test_gitlab_script_anchor_with_shell_functions(tmp_path: Path) -> None:
     assert "+1 more" in found[0][2]
 
 
+def test_gitlab_jobs_defined_in_an_included_file_that_is_not_named_as_ci(tmp_path: Path) -> None:
+    # `.gitlab/jobs/review.gitlab-ci.yaml` is not scanned as CI on its own: its jobs are judged
+    # with the pipeline that includes it, at the include line; a `.gitlab/ci/` file still reports
+    # its own jobs, once.
+    files = {
+        ".gitlab/jobs/review.gitlab-ci.yaml": """
+        review_apps:
+          stage: review
+          script:
+            - kubectl apply -f .k8s/deployment.yaml -n $KUBE_NAMESPACE
+        lint:
+          script:
+            - helm lint chart/
+        overridden:
+          script:
+            - kubectl delete -f .k8s/
+        """,
+        ".gitlab/ci/deploy.yml": """
+        deploy_prod:
+          script:
+            - helm upgrade --install web chart/
+        """,
+        ".gitlab-ci.yml": """
+        include:
+          - local: .gitlab/jobs/review.gitlab-ci.yaml
+          - local: .gitlab/ci/deploy.yml
+        overridden:
+          script:
+            - echo nothing
+        """,
+    }
+    found = gg001(tmp_path, files)
+    assert sorted((p, line) for p, line, _ in found) == [
+        (".gitlab-ci.yml", line_of(tmp_path, ".gitlab-ci.yml", "review.gitlab-ci.yaml")),
+        (".gitlab/ci/deploy.yml", line_of(tmp_path, ".gitlab/ci/deploy.yml", "helm upgrade")),
+    ]
+    message = next(m for p, _, m in found if p == ".gitlab-ci.yml")
+    assert "'review_apps'" in message and "from .gitlab/jobs/review.gitlab-ci.yaml:4" in message
+
+
 MAKEFILE = (
     "KUBECTL ?= kubectl\n"
     "KUSTOMIZE ?= $(LOCALBIN)/kustomize\n"
