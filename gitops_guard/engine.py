@@ -345,8 +345,9 @@ def run(
             continue
         fp = _scanner_fingerprint(scanner, options)
         if scanner.cross_file:
-            # One entry over all its files: a change anywhere can change any result.
-            files = [(t.path, digest(t)) for u in units for t in u.files]
+            # One entry over every file of the run: such a scanner may read more than its own
+            # targets (GG001 follows a workflow into the repository's scripts and Makefiles).
+            files = [(t.path, digest(t)) for t in target_set.targets]
             key = unit_key(scanner.name, fp, "", files, ())
             hit = cache.get(key)
             if hit is not None:

@@ -203,3 +203,32 @@ def test_units_sharing_files_are_cached_separately(tree: Path, tmp_path: Path) -
     warm = _run(tree, [DirScanner()], jobs=1, cache=Cache(tmp_path / "c"))
     assert {f.message for f in cold.findings} == {"from a", "from b"}
     assert warm.findings == cold.findings
+
+
+class ReadsEverything(Scanner):
+    """A cross-file scanner that reads a file outside its own kinds (like GG001 following a
+    workflow into a shell script)."""
+
+    name = "crossy"
+    description = "reads beyond its targets"
+    kinds = frozenset({Kind.PYTHON})
+    cross_file = True
+
+    def scan(self, units: Sequence[Unit], ctx: ScanContext) -> ScanResult:
+        script = next(t for t in ctx.all_targets if t.path == "deploy.sh")
+        flagged = "kubectl apply" in script.abspath.read_text()
+        return ScanResult(
+            (Finding("crossy", "fake", "X1", Severity.HIGH, "deploys", "main.py", 1, 1),)
+            if flagged
+            else ()
+        )
+
+
+def test_cross_file_results_follow_every_file_of_the_run(tmp_path: Path) -> None:
+    tree = tmp_path / "t"
+    tree.mkdir()
+    (tree / "main.py").write_text("print(1)\n")
+    (tree / "deploy.sh").write_text("kubectl apply -f x.yaml\n")
+    assert _run(tree, [ReadsEverything()], jobs=1, cache=Cache(tmp_path / "c")).findings
+    (tree / "deploy.sh").write_text("kubectl kustomize .\n")
+    assert not _run(tree, [ReadsEverything()], jobs=1, cache=Cache(tmp_path / "c")).findings

@@ -78,7 +78,8 @@ class Scanner(abc.ABC):
     splittable: ClassVar[bool] = False
     """True when units are independent and may be spread over several workers."""
     cross_file: ClassVar[bool] = False
-    """True when results depend on all targets at once (then units are never cached alone)."""
+    """True when results depend on other files than a unit's own (all of ``ctx.all_targets``):
+    its result is cached as one entry keyed on every file of the run."""
     startup_seconds: ClassVar[float] = 0.2
     """Rough cost of starting the engine in a fresh worker (imports), for scheduling."""
     seconds_per_mib: ClassVar[float] = 1.0
