@@ -36,6 +36,15 @@ class Kind:
     GITLAB_CI = "gitlab_ci"
     CI = "ci"
     GITHUB_SETTINGS = "github_settings"
+    OPENAPI = "openapi"
+    AZURE_PIPELINES = "azure_pipelines"
+    CIRCLECI = "circleci_pipelines"
+    BITBUCKET_PIPELINES = "bitbucket_pipelines"
+    ARGO_WORKFLOWS = "argo_workflows"
+    SERVERLESS = "serverless"
+    ARM = "arm"
+    BICEP = "bicep"
+    ANSIBLE = "ansible"
 
 
 #: Folders never descended into outside git (inside git, .gitignore decides).
@@ -98,6 +107,25 @@ _CFN_RE = re.compile(
     r"AWSTemplateFormatVersion|^\s*Type:\s*['\"]?AWS::|\"Type\"\s*:\s*\"AWS::", re.M
 )
 _JSON_K8S_RE = re.compile(r"\"apiVersion\"\s*:")
+# The frameworks below mirror how each Checkov runner (checkov 3.3) picks its files, on the first
+# 64 KiB: checkov/<framework>/runner.py and utils.py.
+# OpenAPI: `.json`/`.yml`/`.yaml` with a top-level `openapi`/`swagger` key and an `info` mapping
+# (Runner.is_valid); we look for the two keys.
+_OPENAPI_YAML_RE = re.compile(r"^['\"]?(?:openapi|swagger)['\"]?\s*:", re.M)
+_OPENAPI_JSON_RE = re.compile(r"\"(?:openapi|swagger)\"\s*:")
+_INFO_RE = re.compile(r"^['\"]?info['\"]?\s*:|\"info\"\s*:", re.M)
+# Argo Workflows: `.yaml`/`.yml` with these two lines (the runner's own API_VERSION_PATTERN and
+# KIND_PATTERN; `kind: Workflow` also matches `WorkflowTemplate`).
+_ARGO_API_RE = re.compile(r"^apiVersion:\s*argoproj.io/", re.M)
+_ARGO_KIND_RE = re.compile(r"^kind:\s*Workflow", re.M)
+# Ansible: `.yaml`/`.yml` holding a task name (the runner's TASK_NAME_PATTERN), and whose first
+# document is a sequence: every Ansible check (task checks on `[].tasks[...]`/`[?module]`
+# projections, graph checks on vertices built only from a list) is blind to a mapping, so a
+# Kubernetes manifest or a workflow with `- name:` items could never fail one.
+_ANSIBLE_TASK_RE = re.compile(r"^\s*-\s+name:\s+", re.M)
+_LINE_RE = re.compile(r"^.*$", re.M)
+_SEQUENCE_START_RE = re.compile(r"\s*(?:-(?:\s|$)|\[)")
+_SLS_NAMES = frozenset({"serverless.yml", "serverless.yaml"})
 
 
 @dataclass(frozen=True)
@@ -200,7 +228,55 @@ def classify(path: str, head: bytes, chart_roots: frozenset[str] = frozenset()) 
             kinds.add(Kind.CLOUDFORMATION)
     if suffix == ".template" and _CFN_RE.search(text):
         kinds.add(Kind.CLOUDFORMATION)
+    if not in_templates:  # Helm templates are rendered by the chart, not read as they are
+        kinds.update(_checkov_frameworks(path, name, suffix, text))
     return frozenset(kinds)
+
+
+def _checkov_frameworks(path: str, name: str, suffix: str, text: str) -> set[str]:
+    """Kinds of the Checkov runners that pick files by name or content, with their own rules."""
+    kinds: set[str] = set()
+    is_yaml = suffix in (".yaml", ".yml")
+    # Plain substring tests first (as the runners do), so most files cost no regex at all.
+    if (is_yaml or suffix == ".json") and ("openapi" in text or "swagger" in text):
+        openapi = _OPENAPI_JSON_RE if suffix == ".json" else _OPENAPI_YAML_RE
+        if openapi.search(text) and _INFO_RE.search(text):
+            kinds.add(Kind.OPENAPI)
+    # Checkov's is_workflow_file tests: a suffix of the whole path.
+    if path.endswith(("azure-pipelines.yml", "azure-pipelines.yaml")):
+        kinds.add(Kind.AZURE_PIPELINES)
+    if path.endswith(("bitbucket-pipelines.yml", "bitbucket-pipelines.yaml")):
+        kinds.add(Kind.BITBUCKET_PIPELINES)
+    # CircleCI: "circleci" anywhere in the path and a name ending in config.yml/config.yaml.
+    if "circleci" in path and path.endswith(("config.yml", "config.yaml")):
+        kinds.add(Kind.CIRCLECI)
+    if is_yaml:
+        if "argoproj.io" in text and _ARGO_API_RE.search(text) and _ARGO_KIND_RE.search(text):
+            kinds.add(Kind.ARGO_WORKFLOWS)
+        if "name:" in text and _starts_with_sequence(text) and _ANSIBLE_TASK_RE.search(text):
+            kinds.add(Kind.ANSIBLE)
+    if name in _SLS_NAMES:
+        kinds.add(Kind.SERVERLESS)
+    # ARM: any `.json` holding both "$schema" and "contentVersion" (checkov/arm/parser/parser.py).
+    if suffix == ".json" and "$schema" in text and "contentVersion" in text:
+        kinds.add(Kind.ARM)
+    if name.endswith(".bicep"):
+        kinds.add(Kind.BICEP)
+    return kinds
+
+
+def _starts_with_sequence(text: str) -> bool:
+    """True when the first non-empty YAML document is a sequence (what Checkov's YAML parser
+    keeps: the first document that is not empty)."""
+    for match in _LINE_RE.finditer(text):
+        line = match.group()
+        if line.startswith("---"):
+            line = line[3:]
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or line.startswith(("%", "...")):
+            continue
+        return _SEQUENCE_START_RE.match(line) is not None
+    return False
 
 
 def _more_ci(parts: tuple[str, ...], name: str, is_yaml: bool) -> bool:

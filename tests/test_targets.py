@@ -59,6 +59,62 @@ def test_classify(path: str, head: bytes, expected: set[str]) -> None:
     assert classify(path, head) == frozenset(expected)
 
 
+@pytest.mark.parametrize(
+    ("path", "head", "kind"),
+    [
+        ("api/openapi.yaml", b"openapi: 3.0.0\ninfo:\n  title: x\n", Kind.OPENAPI),
+        ("api/swagger.json", b'{"swagger": "2.0", "info": {"title": "x"}}', Kind.OPENAPI),
+        ("azure-pipelines.yml", b"trigger: [main]\n", Kind.AZURE_PIPELINES),
+        ("ci/build.azure-pipelines.yaml", b"jobs: []\n", Kind.AZURE_PIPELINES),
+        (".circleci/config.yml", b"version: 2.1\n", Kind.CIRCLECI),
+        ("bitbucket-pipelines.yml", b"pipelines: {}\n", Kind.BITBUCKET_PIPELINES),
+        (
+            "wf/hello.yaml",
+            b"apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec: {}\n",
+            Kind.ARGO_WORKFLOWS,
+        ),
+        ("svc/serverless.yml", b"service: x\n", Kind.SERVERLESS),
+        (
+            "arm/vm.json",
+            b'{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/'
+            b'deploymentTemplate.json#", "contentVersion": "1.0.0.0"}',
+            Kind.ARM,
+        ),
+        ("main.bicep", b"param location string\n", Kind.BICEP),
+        ("site.yml", b"# play\n---\n- hosts: all\n  tasks:\n    - name: x\n", Kind.ANSIBLE),
+    ],
+)
+def test_checkov_framework_files(path: str, head: bytes, kind: str) -> None:
+    assert kind in classify(path, head)
+
+
+@pytest.mark.parametrize(
+    ("path", "head"),
+    [
+        # A Kubernetes manifest or a workflow with `- name:` items is a mapping: no Ansible check
+        # can fail on it, so it is not routed to Ansible.
+        ("k8s/deploy.yaml", b"apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: a\n"),
+        ("docs/api.yaml", b"title: not an openapi: spec\n"),
+        ("config.yml", b"version: 2.1\n"),
+        ("renovate.json", b'{"$schema": "https://docs.renovatebot.com/renovate-schema.json"}'),
+        ("wf/k8s.yaml", b"apiVersion: apps/v1\nkind: Deployment\n# argoproj.io\n"),
+    ],
+)
+def test_not_checkov_framework_files(path: str, head: bytes) -> None:
+    new = {
+        Kind.OPENAPI,
+        Kind.AZURE_PIPELINES,
+        Kind.CIRCLECI,
+        Kind.BITBUCKET_PIPELINES,
+        Kind.ARGO_WORKFLOWS,
+        Kind.SERVERLESS,
+        Kind.ARM,
+        Kind.BICEP,
+        Kind.ANSIBLE,
+    }
+    assert not classify(path, head) & new
+
+
 def test_helm_templates_are_not_plain_kubernetes() -> None:
     charts = frozenset({"charts/web"})
     tmpl = classify(

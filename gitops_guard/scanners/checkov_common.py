@@ -81,6 +81,8 @@ def import_runner(module: str) -> Any:
     """Import ``checkov.<module>.runner`` offline and silently; returns its ``Runner`` class."""
     prepare_environment()
     with silenced():
+        for package in _PREREQUISITES.get(module, ()):
+            importlib.import_module(package)
         mod = importlib.import_module(f"checkov.{module}.runner")
     return getattr(mod, _RUNNER_CLASSES.get(module, "Runner"))
 
@@ -98,7 +100,39 @@ _CHECK_REGISTRIES = {
     ),
     "github_actions": ("checkov.github_actions.checks.registry:registry",),
     "gitlab_ci": ("checkov.gitlab_ci.checks.registry:registry",),
+    "openapi": ("checkov.openapi.checks.registry:openapi_registry",),
+    "azure_pipelines": ("checkov.azure_pipelines.checks.registry:registry",),
+    "circleci_pipelines": ("checkov.circleci_pipelines.registry:registry",),
+    "bitbucket_pipelines": ("checkov.bitbucket_pipelines.registry:registry",),
+    "argo_workflows": ("checkov.argo_workflows.checks.registry:registry",),
+    "serverless": tuple(
+        f"checkov.serverless.checks.{section}.registry:{section}_registry"
+        for section in (
+            "complete",
+            "custom",
+            "function",
+            "layer",
+            "package",
+            "plugin",
+            "provider",
+            "service",
+        )
+    ),
+    "arm": (
+        "checkov.arm.registry:arm_resource_registry",
+        "checkov.arm.registry:arm_parameter_registry",
+    ),
+    "bicep": (
+        "checkov.bicep.checks.resource.registry:registry",
+        "checkov.bicep.checks.param.registry:registry",
+    ),
+    "ansible": ("checkov.ansible.checks.registry:registry",),
 }
+
+#: Packages to import before a framework's runner or registries: Bicep reuses the ARM checks,
+#: which register themselves with the Bicep registry only when ``checkov.arm`` is imported (as
+#: ``checkov.main`` always does).
+_PREREQUISITES = {"bicep": ("checkov.arm",)}
 
 #: Runner classes not called ``Runner``.
 _RUNNER_CLASSES = {"terraform_json": "TerraformJsonRunner"}
@@ -184,6 +218,8 @@ class CheckovScanner(Scanner):
 
             for framework in self.frameworks:
                 checks: list[Any] = []
+                for package in _PREREQUISITES.get(framework, ()):
+                    importlib.import_module(package)
                 for spec in _CHECK_REGISTRIES.get(framework, ()):
                     module, attr = spec.split(":")
                     registry = getattr(importlib.import_module(module), attr)

@@ -1,4 +1,5 @@
-"""``iac``: Terraform, CloudFormation, Kubernetes, Kustomize, Helm and CI workflows via Checkov.
+"""``iac``: Terraform, CloudFormation, Kubernetes, Kustomize, Helm, Serverless, ARM, Bicep,
+OpenAPI, Ansible, Argo Workflows and CI pipelines via Checkov.
 
 Units (what is read together, and cached together):
 
@@ -11,8 +12,9 @@ Units (what is read together, and cached together):
   is not on disk (a remote base is never fetched).
 - Helm: the chart directory (``Chart.yaml``), rendered by ``helm template``; skipped with a notice
   when ``helm`` is not installed or the chart has dependencies (they would be downloaded).
-- Everything else (Kubernetes manifests, CloudFormation, GitHub Actions, GitLab CI): one file each;
-  the files of one framework go to Checkov in one call so its cross-resource graph checks work.
+- Everything else (Kubernetes manifests, CloudFormation, the CI pipelines, Serverless, ARM, Bicep,
+  OpenAPI, Ansible, Argo Workflows): one file each; the files of one framework go to Checkov in one
+  call so its cross-resource graph checks work.
 """
 
 from __future__ import annotations
@@ -38,6 +40,15 @@ FILE_FRAMEWORKS = {
     Kind.CLOUDFORMATION: ("cloudformation", "cloudformation"),
     Kind.GITHUB_ACTIONS: ("github_actions", "github_actions"),
     Kind.GITLAB_CI: ("gitlab_ci", "gitlab_ci"),
+    Kind.OPENAPI: ("openapi", "openapi"),
+    Kind.AZURE_PIPELINES: ("azure_pipelines", "azure_pipelines"),
+    Kind.CIRCLECI: ("circleci_pipelines", "circleci_pipelines"),
+    Kind.BITBUCKET_PIPELINES: ("bitbucket_pipelines", "bitbucket_pipelines"),
+    Kind.ARGO_WORKFLOWS: ("argo_workflows", "argo_workflows"),
+    Kind.SERVERLESS: ("serverless", "serverless"),
+    Kind.ARM: ("arm", "arm"),
+    Kind.BICEP: ("bicep", "bicep"),
+    Kind.ANSIBLE: ("ansible", "ansible"),
 }
 _KUSTOMIZE_REF_KEYS = ("resources", "bases", "components", "crds", "patchesStrategicMerge")
 _TF_SUFFIXES = (".tf", ".tf.json")
@@ -86,21 +97,14 @@ def _chart_dir(target: Target) -> str | None:
 class IacScanner(CheckovScanner):
     name = "iac"
     description = (
-        "Terraform, CloudFormation, Kubernetes, Kustomize, Helm, GitHub Actions and GitLab CI "
-        "(Checkov)"
+        "Terraform, CloudFormation, Kubernetes, Kustomize, Helm, Serverless, ARM, Bicep, OpenAPI, "
+        "Ansible, Argo Workflows and CI pipelines (Checkov)"
     )
-    kinds = frozenset(
-        {
-            Kind.TERRAFORM,
-            Kind.CLOUDFORMATION,
-            Kind.KUBERNETES,
-            Kind.KUSTOMIZE,
-            Kind.HELM,
-            Kind.GITHUB_ACTIONS,
-            Kind.GITLAB_CI,
-        }
+    kinds = frozenset({Kind.TERRAFORM, Kind.KUSTOMIZE, Kind.HELM, *FILE_FRAMEWORKS})
+    frameworks = (
+        "terraform",
+        *(framework for framework, _ in FILE_FRAMEWORKS.values()),
     )
-    frameworks = ("terraform", "cloudformation", "kubernetes", "github_actions", "gitlab_ci")
 
     def units(self, targets: Sequence[Target], explicit: bool) -> list[Unit]:
         tf_dirs: dict[str, list[Target]] = defaultdict(list)

@@ -278,6 +278,40 @@ def test_parity_on_own_fixtures(tmp_path: Path) -> None:
     assert expected <= ours
 
 
+#: Each framework's fixture folder (tests/fixtures/frameworks/<framework>) and the check-id prefix
+#: `checkov -d` must fail there, so that a test never passes on an empty oracle.
+FRAMEWORK_CHECKS = {
+    "openapi": "CKV_OPENAPI_",
+    "azure_pipelines": "CKV_AZUREPIPELINES_",
+    "circleci_pipelines": "CKV_CIRCLECIPIPELINES_",
+    "bitbucket_pipelines": "CKV_BITBUCKETPIPELINES_",
+    "argo_workflows": "CKV_ARGO_",
+    "serverless": "CKV_AWS_",
+    "arm": "CKV_AZURE_",
+    "bicep": "CKV_AZURE_",
+    "ansible": "CKV_ANSIBLE_",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", sorted(FRAMEWORK_CHECKS))
+def test_parity_per_framework(framework: str, tmp_path: Path) -> None:
+    """A small vulnerable file of each framework that `checkov -d` picks by name or content."""
+    shutil.copytree(FIXTURES / "frameworks" / framework, tmp_path / "repo")
+    directory = tmp_path / "repo"
+    expected = oracle(directory)
+    assert any(check.startswith(FRAMEWORK_CHECKS[framework]) for check, _ in expected)
+    result = run(IacScanner(), directory)
+    assert sorted(expected - pairs(result)) == []
+    assert not result.errors
+
+
+def test_rules_list_the_new_frameworks_checks() -> None:
+    ids = {rule.id for rule in IacScanner().rules()}
+    for prefix in set(FRAMEWORK_CHECKS.values()):
+        assert any(i.startswith(prefix) for i in ids), prefix
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("corpus", ["cfngoat", "kustomizegoat", "flux2-kustomize-helm-example"])
 def test_parity_on_public_corpora(corpus: str) -> None:
