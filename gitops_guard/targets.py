@@ -291,9 +291,7 @@ def _more_ci(parts: tuple[str, ...], name: str, is_yaml: bool) -> bool:
         return True
     if len(parts) >= 3 and parts[-3] in (".gitea", ".forgejo") and parts[-2] == "workflows":
         return True
-    if lower.startswith(("cloudbuild", "azure-pipelines")) or lower.endswith(
-        (".gitlab-ci.yml", ".gitlab-ci.yaml")
-    ):
+    if lower.startswith(("cloudbuild", "azure-pipelines")) or lower.endswith(".gitlab-ci.yml"):
         return True
     return any(d in (".azure-pipelines", ".azuredevops") for d in parts[:-1]) or (
         ".gitlab" in parts[:-1] and "ci" in parts[:-1]
