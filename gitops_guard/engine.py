@@ -41,7 +41,7 @@ from gitops_guard.models import (
     ScanResult,
     stable_hash,
 )
-from gitops_guard.redact import error_message
+from gitops_guard.redact import error_message, first_line
 from gitops_guard.scanners.interface import ScanContext, Scanner, Unit
 from gitops_guard.targets import Target, TargetSet
 
@@ -147,13 +147,6 @@ def _silence() -> None:
     logging.disable(logging.CRITICAL)
 
 
-def _one_line(text: str, limit: int = 300) -> str:
-    """Only the first line of an engine's message: later lines of parser errors quote file
-    content, which may hold a secret."""
-    first = text.strip().splitlines()[0] if text.strip() else ""
-    return first[:limit]
-
-
 def run_items(items: Sequence[tuple[Scanner, Sequence[Unit], ScanContext]]) -> list[ScanResult]:
     """Run scanners in this process; an exception becomes an error, never escapes."""
     out: list[ScanResult] = []
@@ -161,7 +154,7 @@ def run_items(items: Sequence[tuple[Scanner, Sequence[Unit], ScanContext]]) -> l
         try:
             out.append(scanner.scan(units, ctx))
         except Exception as exc:
-            msg = _one_line(f"{type(exc).__name__}: {exc}")
+            msg = first_line(f"{type(exc).__name__}: {exc}")
             out.append(ScanResult(errors=(ScanError(scanner.name, f"scanner failed: {msg}"),)))
     return out
 
@@ -424,7 +417,7 @@ def _settle(w: _Work, res: ScanResult, anchors: _Anchors, cache: Cache | None) -
         i = find(f.path)
         if w.units and not w.units[i].reports(f.path):
             continue
-        per_unit[i][0].append(anchors.anchor(replace(f, message=_one_line(f.message, 1000))))
+        per_unit[i][0].append(anchors.anchor(replace(f, message=first_line(f.message, 1000))))
     for e in res.errors:
         # Errors may quote file content (a parser's offending token): see gitops_guard.redact.
         per_unit[find(e.path)][1].append(replace(e, message=error_message(e.message)))

@@ -71,18 +71,6 @@ def staged_files(top: Path) -> list[str]:
     return _split_z(out)
 
 
-def changed_files(top: Path, base: str) -> list[str]:
-    """Files changed between the merge-base of ``base`` and HEAD, plus the work tree's changes."""
-    merge_base = _run(["merge-base", base, "HEAD"], top).decode().strip()
-    out = _run(["diff", "--name-only", "-z", "--diff-filter=ACMRTUXB", merge_base], top)
-    return _split_z(out)
-
-
-def show_index_blob(top: Path, path: str) -> bytes:
-    """Content of ``path`` as staged in the index."""
-    return _run(["show", f":{path}"], top)
-
-
 #: The object name of the empty tree: the "before" of a repository without commits.
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
