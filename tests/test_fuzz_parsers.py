@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitops_guard import git, output, targets, yamlguard
+from gitops_guard import git, output, safeyaml, targets
 from gitops_guard.formats import Format
 from gitops_guard.models import Severity
 from gitops_guard.redact import first_line
@@ -53,7 +53,7 @@ def test_classify_takes_any_file_name_git_or_the_os_gives(name: bytes, head: byt
 @FUZZ
 @given(text=st.text(max_size=400))
 def test_yaml_guard_never_raises(text: str) -> None:
-    for problem in (yamlguard.yaml_problem(text), yamlguard.json_problem(text)):
+    for problem in (safeyaml.problem(text), safeyaml.json_problem(text)):
         assert problem is None or isinstance(problem, str)
 
 
@@ -63,7 +63,7 @@ yaml_alphabet = st.sampled_from([*"[]{}&*-:, \n'\"!#ab1|>", "&a ", "*a", "&b ", 
 @FUZZ
 @given(parts=st.lists(yaml_alphabet, max_size=80))
 def test_yaml_guard_on_yaml_shaped_noise(parts: list[str]) -> None:
-    problem = yamlguard.yaml_problem("".join(parts))
+    problem = safeyaml.problem("".join(parts))
     assert problem is None or "YAML" in problem
 
 
@@ -77,7 +77,7 @@ def test_yaml_guard_bounds_every_alias_bomb(levels: int, width: int) -> None:
         size.append(1 + width * size[-1])  # l{i}: a sequence of `width` aliases of l{i-1}
     # The top mapping, `kind: x`, `lols` and its mapping, one key per level.
     expanded = 5 + levels + sum(size)
-    problem = yamlguard.yaml_problem(text, max_nodes=100_000)
+    problem = safeyaml.problem(text, safeyaml.Limits(max_nodes=100_000))
     assert (problem is not None) == (expanded > 100_000), (levels, width, expanded, problem)
 
 
@@ -92,7 +92,7 @@ def test_yaml_guard_bounds_nesting(depth: int, kind: str) -> None:
         close = "]" if kind == "[" else "}"
         text = "a: " + kind * depth + ("" if kind == "[" else "1") + close * depth + "\n"
         collections = depth + 1  # the top-level mapping is one more
-    problem = yamlguard.yaml_problem(text, max_depth=100)
+    problem = safeyaml.problem(text, safeyaml.Limits(max_depth=100))
     deep = collections > 100
     assert (problem is not None and "nested" in problem) == deep, (depth, kind, problem)
 
@@ -102,7 +102,7 @@ def test_yaml_guard_bounds_nesting(depth: int, kind: str) -> None:
 def test_json_guard_counts_real_nesting_only(depth: int, noise: str) -> None:
     inside_a_string = '"' + noise.replace("\\", "\\\\").replace('"', '\\"') + '"'
     text = "[" * depth + inside_a_string + "]" * depth
-    problem = yamlguard.json_problem(text, max_depth=200)
+    problem = safeyaml.json_problem(text, max_depth=200)
     assert (problem is not None) == (depth > 200)
 
 

@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from gitops_guard import yamlguard
+from gitops_guard import safeyaml, text
 from gitops_guard.models import ErrorKind, ScanError
 from gitops_guard.scanners.checkov_common import CheckovScanner, Job
 from gitops_guard.scanners.interface import ScanContext, Unit
@@ -249,28 +249,26 @@ class IacScanner(CheckovScanner):
 def _walk_problem(target: Target) -> str | None:
     """Why Checkov must not walk ``target`` (alias bomb, recursive alias, deep nesting)."""
     try:
-        text = target.abspath.read_text("utf-8")
+        content = text.decode(target.abspath.read_bytes(), "strict")
     except (OSError, UnicodeDecodeError):
         return None
-    return yamlguard.problem(target.path, text)
+    return safeyaml.file_problem(target.path, content)
 
 
 def _yaml_problem(path: Path) -> str | None:
     """Why ``path`` is not well-formed YAML, or None. Checkov's Kubernetes runner drops such files
     silently; composing (no construction, so custom tags such as ``!Ref`` and aliases cost
     nothing) lets us say so."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        with open(path, encoding="utf-8") as fh:
-            for _ in yaml.compose_all(fh, Loader=loader):
-                pass
+        for _ in safeyaml.compose_all(text.decode(path.read_bytes(), "strict")):
+            pass
     except UnicodeDecodeError:
         return "not UTF-8"
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         return f"{exc.problem} at line {mark.line + 1}" if mark else str(exc.problem)
     except (OSError, yaml.YAMLError) as exc:
-        return type(exc).__name__
+        return str(exc) if isinstance(exc, safeyaml.LimitExceeded) else type(exc).__name__
     return None
 
 
@@ -278,13 +276,9 @@ def _load_yaml(path: Path) -> dict[str, object]:
     """A small YAML mapping (a kustomization), or {} when unreadable or hostile (alias bombs and
     deep nesting are refused before any construction)."""
     try:
-        text = path.read_text("utf-8")
-        if yamlguard.problem(path.name, text) is not None:
-            return {}
-        data = yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+        return safeyaml.load_mapping(text.decode(path.read_bytes(), "strict"))
+    except (OSError, UnicodeDecodeError):
         return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _kustomize_refs(start: str, kustomize: dict[str, list[Target]]) -> set[str]:

@@ -24,7 +24,8 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from gitops_guard import yamlguard
+from gitops_guard import safeyaml
+from gitops_guard import text as textmod
 from gitops_guard.models import ErrorKind, Finding, ScanError, ScanResult, Severity, stable_hash
 from gitops_guard.scanners.interface import Rule, ScanContext, Scanner, Unit
 from gitops_guard.targets import Kind, Target
@@ -106,23 +107,17 @@ def _readable(target: Target, tmp: Path) -> tuple[Path, Path | None, str | None]
 
     detect-secrets reads files as UTF-8 and silently skips anything else, so UTF-16 (BOM) and
     8-bit text are transcoded. Its YAML transformer walks every alias, so an alias bomb, a
-    recursive alias or deep nesting (:mod:`gitops_guard.yamlguard`) is read as plain lines.
+    recursive alias or deep nesting (:mod:`gitops_guard.safeyaml`) is read as plain lines.
     Our own suppression comments are blanked (same length, so columns and lines stay): their
     ``ignore[ID]`` looks like an index to detect-secrets' ``is_indirect_reference`` filter, which
     would otherwise drop every secret on that line, whatever rule the comment names.
     """
     data = target.abspath.read_bytes()
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text, transcoded = data.decode("utf-16", "replace"), True
-    else:
-        try:
-            text, transcoded = data.decode("utf-8"), False
-        except UnicodeDecodeError:
-            text, transcoded = data.decode("latin-1"), True
+    text, transcoded = textmod.decode(data, "latin-1"), not textmod.is_utf8(data)
     if _SUPPRESSION.search(text):
         text, transcoded = _SUPPRESSION.sub(lambda m: " " * len(m.group()), text), True
     name = target.abspath.name
-    problem = yamlguard.yaml_problem(text) if name.lower().endswith((".yaml", ".yml")) else None
+    problem = safeyaml.problem(text) if name.lower().endswith((".yaml", ".yml")) else None
     if problem is None and not transcoded:
         return target.abspath, None, None
     folder = Path(tempfile.mkdtemp(dir=tmp))
