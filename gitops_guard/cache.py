@@ -55,6 +55,11 @@ def _finding_from(d: dict[str, object]) -> Finding:
         resource=None if d.get("resource") is None else str(d["resource"]),
         help_url=None if d.get("help_url") is None else str(d["help_url"]),
         anchor=str(d.get("anchor", "")),
+        occurrences=tuple(int(n) for n in d.get("occurrences", ())),  # type: ignore[attr-defined]
+        merged=tuple(str(m) for m in d.get("merged", ())),  # type: ignore[attr-defined]
+        also_in=tuple(str(a) for a in d.get("also_in", ())),  # type: ignore[attr-defined]
+        commit=None if d.get("commit") is None else str(d["commit"]),
+        fix=None if d.get("fix") is None else str(d["fix"]),
     )
 
 
@@ -63,6 +68,13 @@ def _finding_to(f: Finding) -> dict[str, object]:
     d.pop("fingerprint")
     d.pop("sources")
     d["anchor"] = f.anchor
+    d.update(
+        occurrences=list(f.occurrences),
+        merged=list(f.merged),
+        also_in=list(f.also_in),
+        commit=f.commit,
+        fix=f.fix,
+    )
     return d
 
 

@@ -92,6 +92,19 @@ class Finding:
     """Other ``tool:rule_id`` pairs that reported the same problem and were merged into this one."""
     column: int = 0
     """1-based column where known, else 0."""
+    occurrences: tuple[int, ...] = ()
+    """Further lines of this file where the very same problem occurs (a secret value repeated):
+    one finding for all of them, while a baseline still counts every occurrence."""
+    merged: tuple[str, ...] = ()
+    """Fingerprints of the findings folded into this one (other engines, renders, occurrences):
+    a baseline hides a merged finding only when its own and every merged fingerprint are in it."""
+    also_in: tuple[str, ...] = ()
+    """Other places (``path:line``) where the same check holds on the same object, such as the
+    Kustomize overlays that render it."""
+    commit: str | None = None
+    """For a finding in git history: ``<short id> <ISO date>`` of the commit that holds it."""
+    fix: str | None = None
+    """What to do about it, in one line ("pin by digest: image@sha256:...")."""
 
     @property
     def fingerprint(self) -> str:
