@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_guard.atomic import atomic_write
+from gitops_guard.errors import UsageError
 from gitops_guard.models import FINGERPRINT_VERSION, Finding
 
 FORMAT_VERSION = 1
@@ -30,7 +31,7 @@ DEFAULT_NAME = ".gitops-guard-baseline.json"
 _FINGERPRINT_RE = re.compile(r"^(\d+):[0-9a-f]{32}$")
 
 
-class BaselineError(Exception):
+class BaselineError(UsageError):
     """A baseline file that cannot be used: unreadable, malformed, or of an unknown version."""
 
 

@@ -10,13 +10,8 @@ from collections.abc import Sequence
 import click
 
 from gitops_guard import __version__, commands
+from gitops_guard.errors import GuardError
 from gitops_guard.exit_codes import ExitCode
-
-
-class UsageFailure(click.ClickException):
-    """A bad argument or configuration: exit 2 with a one-line message."""
-
-    exit_code = int(ExitCode.USAGE)
 
 
 class LazyGroup(click.Group):
@@ -55,6 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return remote
     try:
         rv = cli.main(args=args, prog_name="gitops-guard", standalone_mode=False)
+    except GuardError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        return int(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return int(ExitCode.INTERRUPTED)

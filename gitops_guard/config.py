@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from gitops_guard.errors import UsageError
 from gitops_guard.models import Severity
 from gitops_guard.targets import TargetSet
 
@@ -44,7 +45,7 @@ SCANNER_OPTIONS: dict[str, dict[str, str]] = {
 }
 
 
-class ConfigError(Exception):
+class ConfigError(UsageError):
     """Invalid configuration: the message names the file, the key and a suggestion."""
 
 
@@ -271,7 +272,8 @@ def load(root: Path, explicit: Path | None = None) -> Config:
 # ---- validation -------------------------------------------------------------------------------
 
 
-def _suggest(name: str, choices: Iterable[str]) -> str:
+def suggest(name: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for a near miss, else the known names (empty for none)."""
     options = sorted(choices)
     close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     if close:
@@ -290,7 +292,7 @@ class _Checker:
         return ConfigError(f"{_display(self.path)}: {table}key {key!r}: {problem}")
 
     def unknown(self, key: str, known: Iterable[str]) -> ConfigError:
-        return self.fail(key, f"unknown key{_suggest(key, known)}")
+        return self.fail(key, f"unknown key{suggest(key, known)}")
 
     def string_list(self, key: str, value: object) -> tuple[str, ...]:
         if isinstance(value, str):
@@ -312,7 +314,7 @@ class _Checker:
         except ValueError:
             names = [s.value for s in Severity]
             raise self.fail(
-                key, f"unknown severity {value!r}{_suggest(value.lower(), names)}"
+                key, f"unknown severity {value!r}{suggest(value.lower(), names)}"
             ) from None
 
     def size(self, key: str, value: object) -> int:
@@ -443,7 +445,7 @@ def _scanners(
                 )
             raise check.unknown(f"scanners.{key}", ["enabled", "disabled"])
         elif key not in known:
-            raise check.fail(f"scanners.{key}", f"unknown scanner{_suggest(key, known)}")
+            raise check.fail(f"scanners.{key}", f"unknown scanner{suggest(key, known)}")
         else:
             options[key] = _scanner_options(check, key, sub)
             origins[f"scanners.{key}"] = check.origin
@@ -459,7 +461,7 @@ def _names(check: _Checker, key: str, value: object, known: list[str]) -> tuple[
     names = check.string_list(key, value)
     for name in names:
         if name not in known:
-            raise check.fail(key, f"unknown scanner {name!r}{_suggest(name, known)}")
+            raise check.fail(key, f"unknown scanner {name!r}{suggest(name, known)}")
     return names
 
 

@@ -22,20 +22,19 @@ import signal
 import socket
 import struct
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from gitops_guard.identity import code_version
+
+#: What the server runs for a client: the CLI's ``main(argv) -> exit code``, passed in by the
+#: command that starts the server (this module imports no CLI code).
+Entry = Callable[[list[str]], int]
 
 DEFAULT_IDLE = 1800.0
 #: Checkov runner modules imported ahead (what a typical commit needs).
 PRELOAD_RUNNERS = ("dockerfile", "kubernetes", "terraform", "cloudformation", "github_actions")
 _HEADER = struct.Struct("!I")
-
-
-def code_version() -> str:
-    """Identity of the installed gitops-guard code (our version, size and mtime of its files)."""
-    from gitops_guard.engine import _code_version
-
-    return _code_version("gitops_guard")
 
 
 def socket_path() -> Path:
@@ -151,8 +150,7 @@ def running() -> str | None:
 
 def _preload() -> None:
     """Import what a scan's workers would otherwise import every time."""
-    import gitops_guard.cli
-    import gitops_guard.commands.scan  # noqa: F401
+    import gitops_guard.pipeline  # noqa: F401
     from gitops_guard import scanners
 
     loaded, _ = scanners.load()
@@ -170,7 +168,7 @@ def _preload() -> None:
     del loaded
 
 
-def _serve_one(conn: socket.socket, code: str, listener: socket.socket) -> bool:
+def _serve_one(conn: socket.socket, code: str, listener: socket.socket, entry: Entry) -> bool:
     """Handle one connection; returns False when the server should exit."""
     try:
         request, fds = _recv(conn, 3)
@@ -206,10 +204,8 @@ def _serve_one(conn: socket.socket, code: str, listener: socket.socket) -> bool:
         os.environ.clear()
         os.environ.update({str(k): str(v) for k, v in dict(request["env"]).items()})  # type: ignore[call-overload]
         _send(conn, {"status": "ok", "pid": os.getpid()})
-        from gitops_guard.cli import main
-
         argv = [str(a) for a in request["argv"]]  # type: ignore[attr-defined]
-        code_ = main(argv)
+        code_ = entry(argv)
     except BaseException:  # the client falls back to nothing: report a failure, never hang
         code_ = 3
     finally:
@@ -221,7 +217,7 @@ def _serve_one(conn: socket.socket, code: str, listener: socket.socket) -> bool:
         os._exit(0)
 
 
-def serve(idle: float = DEFAULT_IDLE) -> None:
+def serve(entry: Entry, idle: float = DEFAULT_IDLE) -> None:
     """Run the server in this process until stopped or idle for ``idle`` seconds."""
     path = socket_path()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -244,7 +240,7 @@ def serve(idle: float = DEFAULT_IDLE) -> None:
                 break
             with conn:
                 conn.settimeout(10.0)
-                if not _serve_one(conn, code, listener):
+                if not _serve_one(conn, code, listener, entry):
                     break
     finally:
         listener.close()
@@ -252,7 +248,7 @@ def serve(idle: float = DEFAULT_IDLE) -> None:
             path.unlink()
 
 
-def start(idle: float = DEFAULT_IDLE) -> int:
+def start(entry: Entry, idle: float = DEFAULT_IDLE) -> int:
     """Start the server detached from the terminal; returns its pid."""
     pid = os.fork()
     if pid:
@@ -262,6 +258,6 @@ def start(idle: float = DEFAULT_IDLE) -> int:
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     try:
-        serve(idle)
+        serve(entry, idle)
     finally:
         os._exit(0)

@@ -15,24 +15,21 @@ The flow for one run:
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import math
 import multiprocessing
 import multiprocessing.connection
 import os
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
-from gitops_guard import __version__
 from gitops_guard.cache import Cache, unit_key
 from gitops_guard.dedupe import dedupe
+from gitops_guard.identity import code_version
 from gitops_guard.models import (
     ErrorKind,
     Finding,
@@ -109,27 +106,11 @@ def _digest(target: Target) -> str:
     return h.hexdigest()
 
 
-@functools.cache
-def _code_version(module_name: str) -> str:
-    """Identity of the code that produced a result: our version, plus size and mtime of every
-    module of the scanner's top-level package (so an edited checkout never serves stale results,
-    without reading any file)."""
-    top = module_name.split(".")[0]
-    package = sys.modules.get(top)
-    parts = [__version__]
-    for directory in getattr(package, "__path__", []):
-        for path in sorted(Path(directory).rglob("*.py")):
-            with contextlib.suppress(OSError):
-                st = path.stat()
-                parts += [str(path), str(st.st_size), str(st.st_mtime_ns)]
-    return stable_hash(*parts)
-
-
 def _scanner_fingerprint(scanner: Scanner, options: Mapping[str, object]) -> str:
     """What besides file content can change a scanner's result: the engine's version, our code,
     the scanner's options."""
     return stable_hash(
-        _code_version(type(scanner).__module__),
+        code_version(type(scanner).__module__),
         scanner.engine_version(),
         json.dumps(options, sort_keys=True, default=str),
     )

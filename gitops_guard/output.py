@@ -26,10 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
-
 from gitops_guard.atomic import atomic_write
-from gitops_guard.exit_codes import ExitCode
+from gitops_guard.errors import UsageError
 from gitops_guard.formats import Format, RenderOptions, render
 from gitops_guard.models import Report
 
@@ -41,14 +39,12 @@ class Destination:
     """None for standard output."""
 
 
-class OutputSpecError(ValueError):
+class OutputSpecError(UsageError):
     """A bad ``--format``/``--output`` combination (the CLI exits 2 before scanning)."""
 
 
-class OutputWriteError(click.ClickException):
+class OutputWriteError(UsageError):
     """A report could not be written after the scan (exit 2, one line, no traceback)."""
-
-    exit_code = int(ExitCode.USAGE)
 
 
 #: Formats that are one document each: two of them cannot share standard output.
@@ -164,6 +160,14 @@ def valid_utf8(text: str) -> str:
     return text
 
 
+def _write_stdout(text: str) -> None:
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:  # a terminal in a legacy encoding: the text is valid UTF-8
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8"))
+
+
 def emit(report: Report, dests: Sequence[Destination], *, color: bool, width: int) -> None:
     """Render every destination first, then write: a failed render writes nothing. Standard
     output comes first, then each file, atomically."""
@@ -178,7 +182,7 @@ def emit(report: Report, dests: Sequence[Destination], *, color: bool, width: in
     ]
     for d, text in rendered:
         if d.path is None:
-            click.echo(text, nl=False)
+            _write_stdout(text)
     sys.stdout.flush()
     for d, text in rendered:
         if d.path is None:

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_guard import diff, git, staged, targets
+from gitops_guard.errors import UsageError
 from gitops_guard.models import Report
 from gitops_guard.targets import TargetSet
 
 
-class ScopeError(Exception):
+class ScopeError(UsageError):
     """The requested scope cannot be computed (outside git, a bad revision): a usage error."""
 
 

@@ -15,27 +15,23 @@ from pathlib import Path
 import click
 
 from gitops_guard import baseline as baseline_mod
-from gitops_guard import config as config_mod
-from gitops_guard import engine, targets, triage
-from gitops_guard.cache import Cache
-from gitops_guard.commands.common import UsageError, scanner_names_option, select_scanners
+from gitops_guard import pipeline
+from gitops_guard.commands.common import (
+    config_option,
+    jobs_option,
+    no_cache_option,
+    scanner_names_option,
+    shown,
+)
+from gitops_guard.errors import ScanFailed, UsageError
 from gitops_guard.exit_codes import ExitCode
-from gitops_guard.models import Finding, Report, Severity
-
-
-class ScanFailed(click.ClickException):
-    exit_code = int(ExitCode.SCANNER_FAILED)
+from gitops_guard.models import Severity
 
 
 def _options(f: click.decorators.FC) -> click.decorators.FC:
-    f = click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")(f)
-    f = click.option("-j", "--jobs", type=click.IntRange(min=1), default=None)(f)
-    f = click.option(
-        "--config",
-        "config_file",
-        type=click.Path(path_type=Path, dir_okay=False),
-        help="Configuration file (default: found from the scanned root upward).",
-    )(f)
+    f = no_cache_option(f)
+    f = jobs_option(f)
+    f = config_option(f)
     f = click.option(
         "--file",
         "baseline_file",
@@ -60,47 +56,28 @@ def _scan(
     baseline_file: Path | None,
     jobs: int | None,
     no_cache: bool,
-) -> tuple[Report, list[Finding], Path, targets.TargetSet]:
-    if config_file is not None and not config_file.is_file():
-        raise UsageError(f"--config {config_file}: no such file")
-    start = list(paths) or [Path(".")]
-    root = targets.scan_root(start)
-    try:
-        cfg = config_mod.load(root, config_file)
-    except config_mod.ConfigError as exc:
-        raise UsageError(str(exc)) from None
-    dest = (baseline_file or cfg.baseline or root / baseline_mod.DEFAULT_NAME).absolute()
-    chosen = select_scanners(scanner_names, list(cfg.scanners) if cfg.scanners else None)
-    ts = targets.discover(start, root=root, max_bytes=cfg.max_file_size)
-    ts = config_mod.exclude_targets(ts, cfg, also=(dest,))
-    report = engine.run(
-        ts,
-        chosen,
-        engine.EngineOptions(
-            jobs=jobs or engine.cores(),
-            cache=None if no_cache else Cache(),
-            scanner_options=cfg.scanner_options,
-        ),
+) -> pipeline.Outcome:
+    """The scan a baseline records: `scan`'s pipeline, every severity, no baseline applied;
+    an incomplete scan (a scanner failed, or failed to load) writes nothing."""
+    outcome = pipeline.run(
+        pipeline.ScanRequest(
+            paths=paths,
+            scanners=pipeline.parse_scanner_names(scanner_names),
+            config_file=config_file,
+            baseline_file=baseline_file,
+            use_baseline=False,
+            min_severity=Severity.INFO,
+            jobs=jobs,
+            use_cache=not no_cache,
+        )
     )
-    if report.failed:
-        failed = sorted({e.scanner for e in report.errors if e.kind.value == "error"})
+    if outcome.report.failed:
+        failed = sorted({e.scanner for e in outcome.report.errors if e.kind.value == "error"})
         raise ScanFailed(
             f"scanner(s) failed: {', '.join(failed)}; the baseline was not written "
             "(run `gitops-guard scan` to see why)"
         )
-    triaged = triage.apply(
-        report,
-        cfg,
-        min_severity=Severity.INFO,
-        files={t.path: t.abspath for t in ts.targets},
-        root=ts.root,
-    )
-    return report, list(triaged.findings), dest, ts
-
-
-def _shown(path: Path) -> str:
-    rel = os.path.relpath(path)
-    return rel if not rel.startswith("..") else str(path)
+    return outcome
 
 
 @baseline.command("create")
@@ -118,22 +95,23 @@ def create(
     """Scan PATHS (default: the current directory) and record every finding as accepted."""
     if baseline_file is not None and baseline_file.exists() and not force:
         raise UsageError(_exists(baseline_file))
-    _, findings, dest, _ = _scan(paths, scanner_names, config_file, baseline_file, jobs, no_cache)
+    outcome = _scan(paths, scanner_names, config_file, baseline_file, jobs, no_cache)
+    findings, dest = outcome.report.findings, outcome.baseline_path
     if dest.exists() and not force:
         raise UsageError(_exists(dest))
     data = baseline_mod.Baseline.from_findings(findings)
     baseline_mod.write(dest, data)
     click.echo(
-        f"wrote {_shown(dest)}: {len(findings)} finding(s), {len(data)} fingerprint(s); "
-        f"use it with `gitops-guard scan --baseline {_shown(dest)}` or `baseline = ...` "
+        f"wrote {shown(dest)}: {len(findings)} finding(s), {len(data)} fingerprint(s); "
+        f"use it with `gitops-guard scan --baseline {shown(dest)}` or `baseline = ...` "
         "in the configuration"
     )
-    return 0
+    return ExitCode.OK
 
 
 def _exists(path: Path) -> str:
     return (
-        f"{_shown(path)} already exists; use `gitops-guard baseline update` to refresh it, "
+        f"{shown(path)} already exists; use `gitops-guard baseline update` to refresh it, "
         "or `baseline create --force` to replace it"
     )
 
@@ -157,14 +135,15 @@ def update(
     Entries for files outside PATHS, or of scanners that did not run, are kept as they are.
     """
     if baseline_file is not None and not baseline_file.exists():
-        raise UsageError(f"{_shown(baseline_file)}: no such baseline file")
-    report, findings, dest, ts = _scan(
-        paths, scanner_names, config_file, baseline_file, jobs, no_cache
+        raise UsageError(f"{shown(baseline_file)}: no such baseline file")
+    outcome = _scan(paths, scanner_names, config_file, baseline_file, jobs, no_cache)
+    report, findings, dest, ts = (
+        outcome.report,
+        outcome.report.findings,
+        outcome.baseline_path,
+        outcome.targets,
     )
-    try:
-        old = baseline_mod.load(dest)
-    except baseline_mod.BaselineError as exc:
-        raise UsageError(str(exc)) from None
+    old = baseline_mod.load(dest)
     scanned = {t.path for t in ts.targets}
     prefixes = []
     for p in paths or (Path("."),):
@@ -183,7 +162,7 @@ def update(
     if new != old:
         baseline_mod.write(dest, new)
     click.echo(
-        f"updated {_shown(dest)}: {stats.kept} kept, {stats.dropped} dropped, "
+        f"updated {shown(dest)}: {stats.kept} kept, {stats.dropped} dropped, "
         f"{stats.added} added ({len(new)} fingerprint(s))"
     )
-    return 0
+    return ExitCode.OK

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from gitops_guard.cache import Cache
+from gitops_guard.exit_codes import ExitCode
 
 
 @click.group("cache")
@@ -20,7 +21,7 @@ def info() -> int:
     click.echo(f"directory: {c.directory}")
     click.echo(f"entries:   {entries}")
     click.echo(f"size:      {size / 1024:.1f} KiB")
-    return 0
+    return ExitCode.OK
 
 
 @cache.command("clear")
@@ -28,4 +29,4 @@ def clear() -> int:
     """Delete every cached result."""
     removed = Cache().clear()
     click.echo(f"removed {removed} cache entr{'y' if removed == 1 else 'ies'}")
-    return 0
+    return ExitCode.OK

@@ -1,61 +1,36 @@
-"""Options and helpers shared by several commands."""
+"""Options and helpers shared by several commands: one definition, one help text each."""
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable
+import os
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TypeVar
 
 import click
 
-from gitops_guard import scanners as registry
-from gitops_guard.exit_codes import ExitCode
-from gitops_guard.models import ScanError
-from gitops_guard.scanners.interface import Scanner
+from gitops_guard import output
+from gitops_guard.formats import Format
+from gitops_guard.models import Report, Severity
 
 F = TypeVar("F", bound=Callable[..., object])
 
-
-class UsageError(click.ClickException):
-    """Bad input from the user: one clear line, exit 2."""
-
-    exit_code = int(ExitCode.USAGE)
+SEVERITIES = [s.value for s in Severity]
 
 
-def suggest(name: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(name, choices, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else f" (choose from {', '.join(choices)})"
+def severity(value: str | None) -> Severity | None:
+    return None if value is None else Severity.parse(value)
 
 
-def parse_scanner_names(value: str | None) -> list[str] | None:
-    if value is None:
-        return None
-    names = [n.strip() for n in value.split(",") if n.strip()]
-    known = sorted(registry.available())
-    for n in names:
-        if n not in known:
-            raise UsageError(f"unknown scanner {n!r}{suggest(n, known)}")
-    if not names:
-        raise UsageError("--scanners needs at least one scanner name")
-    return names
+def _stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    def apply(f: F) -> F:
+        for decorator in reversed(decorators):
+            f = decorator(f)
+        return f
 
-
-def select_scanners(
-    value: str | None,
-    default: list[str] | None = None,
-    failed: list[ScanError] | None = None,
-) -> list[Scanner]:
-    """Load the named scanners (``--scanners a,b``), or ``default``, or all installed.
-
-    A scanner that fails to load is reported on stderr and, when ``failed`` is given, appended to
-    it as an error, so a scan fails (exit 3) instead of passing without that scanner."""
-    names = parse_scanner_names(value) or default
-    loaded, failures = registry.load(names)
-    for f in failures:
-        click.echo(f"gitops-guard: scanner {f.name!r} failed to load: {f.error}", err=True)
-        if failed is not None:
-            failed.append(ScanError(f.name, f"scanner failed to load: {f.error}"))
-    return loaded
+    return apply
 
 
 scanner_names_option: Callable[[F], F] = click.option(
@@ -64,3 +39,79 @@ scanner_names_option: Callable[[F], F] = click.option(
     metavar="NAME[,NAME...]",
     help="Only these scanners (see `gitops-guard scanners`).",
 )
+
+config_option: Callable[[F], F] = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration file (default: .gitops-guard.toml or pyproject.toml, found "
+    "from the scanned root upward).",
+)
+
+jobs_option: Callable[[F], F] = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes. Default: the number of cores.",
+)
+
+no_cache_option: Callable[[F], F] = click.option(
+    "--no-cache", is_flag=True, help="Neither read nor write the result cache."
+)
+
+#: ``--format`` and ``--output``, as ``scan`` and ``drift`` take them (docs/ci.md, "Outputs").
+format_options: Callable[[F], F] = _stack(
+    click.option(
+        "-f",
+        "--format",
+        "formats",
+        multiple=True,
+        metavar="FORMAT",
+        help=f"Output format to standard output, repeatable: "
+        f"{', '.join(f.value for f in Format)}. Default: table on a terminal, json otherwise. "
+        "At most one of json, sarif, junit, gitlab on standard output.",
+    ),
+    click.option(
+        "-o",
+        "--output",
+        "outputs",
+        multiple=True,
+        metavar="[FORMAT:]FILE",
+        help="Write a report to FILE, atomically, once the run is complete. FORMAT:FILE for "
+        "any format (repeatable); a bare FILE takes the last --format off standard output, or "
+        "without --format the one its extension names (.sarif, .json, .xml = junit). "
+        "See docs/ci.md.",
+    ),
+)
+
+
+def fail_on_option(default: str | None = None) -> Callable[[F], F]:
+    """``--fail-on SEVERITY``: which findings make the exit code 1."""
+    return click.option(
+        "--fail-on",
+        type=click.Choice(SEVERITIES, case_sensitive=False),
+        default=default,
+        show_default=default is not None,
+        help="Exit 1 only for findings at or above this severity."
+        + ("" if default is not None else " Default: fail-on from the configuration, else low."),
+    )
+
+
+def plan_outputs(formats: Sequence[str], outputs: Sequence[str]) -> list[output.Destination]:
+    """Where the report goes; checked before any work is done."""
+    default = Format.TABLE if sys.stdout.isatty() else Format.JSON
+    return output.plan(formats, outputs, default)
+
+
+def emit(report: Report, dests: Sequence[output.Destination]) -> None:
+    """Render ``report`` to every destination (colour and width of the terminal)."""
+    tty = sys.stdout.isatty()
+    width = shutil.get_terminal_size((120, 24)).columns if tty else 120
+    output.emit(report, dests, color=tty and "NO_COLOR" not in os.environ, width=width)
+
+
+def shown(path: Path) -> str:
+    """``path`` relative to the working directory when below it, else absolute."""
+    rel = os.path.relpath(path)
+    return rel if not rel.startswith("..") else str(path)

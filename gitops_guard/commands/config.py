@@ -7,12 +7,9 @@ from pathlib import Path
 
 import click
 
-from gitops_guard import config as config_mod
-from gitops_guard import targets
-from gitops_guard.commands.common import UsageError, parse_scanner_names, scanner_names_option
-from gitops_guard.models import Severity
-
-SEVERITIES = [s.value for s in Severity]
+from gitops_guard import pipeline
+from gitops_guard.commands.common import SEVERITIES, scanner_names_option, severity
+from gitops_guard.exit_codes import ExitCode
 
 
 def _toml(value: object) -> str:
@@ -48,20 +45,16 @@ def config(
     """Print the effective configuration for a scan of PATH (default: the current directory)
     and where each value came from: default, a file, or the command line (the options here
     mirror `scan`'s, so you can see what a given command line would use)."""
-    if config_file is not None and not config_file.is_file():
-        raise UsageError(f"--config {config_file}: no such file")
-    root = targets.scan_root([path or Path(".")])
-    try:
-        cfg = config_mod.load(root, config_file)
-    except config_mod.ConfigError as exc:
-        raise UsageError(str(exc)) from None
-    names = parse_scanner_names(scanner_names)
-    cfg = cfg.override(
-        scanners=tuple(names) if names else None,
-        fail_on=Severity.parse(fail_on) if fail_on else None,
-        min_severity=Severity.parse(min_severity) if min_severity else None,
-        baseline=baseline_file.resolve() if baseline_file else None,
+    root, cfg = pipeline.load_config(
+        pipeline.ScanRequest(
+            paths=(path,) if path else (),
+            scanners=pipeline.parse_scanner_names(scanner_names),
+            config_file=config_file,
+            baseline_file=baseline_file.resolve() if baseline_file else None,
+            min_severity=severity(min_severity),
+        )
     )
+    cfg = cfg.override(fail_on=severity(fail_on))
     rows = cfg.describe()
     if as_json:
         doc = {
@@ -70,10 +63,10 @@ def config(
             "settings": [{"key": k, "value": v, "origin": o} for k, v, o in rows],
         }
         click.echo(json.dumps(doc, indent=2, default=str))
-        return 0
+        return ExitCode.OK
     click.echo(f"# scan root: {root}")
     click.echo(f"# configuration file: {cfg.source or '(none found; defaults)'}")
     width = max(len(k) for k, _, _ in rows)
     for key, value, origin in rows:
         click.echo(f"{key:<{width}} = {_toml(value)}  # {origin}")
-    return 0
+    return ExitCode.OK

@@ -7,6 +7,16 @@ import time
 import click
 
 from gitops_guard import daemon as server
+from gitops_guard.exit_codes import ExitCode
+from gitops_guard.identity import code_version
+
+
+def _entry() -> server.Entry:
+    """The CLI's main, with the scan command imported ahead (the server forks per request)."""
+    import gitops_guard.commands.scan  # noqa: F401
+    from gitops_guard.cli import main
+
+    return main
 
 
 @click.group("daemon")
@@ -28,31 +38,31 @@ def daemon() -> None:
 def start(idle: float, foreground: bool) -> int:
     """Start the background process (a no-op when one is running)."""
     current = server.running()
-    if current == server.code_version():
+    if current == code_version():
         click.echo(f"already running ({server.socket_path()})")
-        return 0
+        return ExitCode.OK
     if current is not None:  # started from other code (an upgrade, another environment)
         server.stop()
         time.sleep(0.2)
     if foreground:
-        server.serve(idle)
-        return 0
-    server.start(idle)
+        server.serve(_entry(), idle)
+        return ExitCode.OK
+    server.start(_entry(), idle)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.running() is not None:
             click.echo(f"started ({server.socket_path()}); exits after {idle:g}s idle")
-            return 0
+            return ExitCode.OK
         time.sleep(0.1)
     click.echo("gitops-guard: the background process did not start", err=True)
-    return 3
+    return ExitCode.SCANNER_FAILED
 
 
 @daemon.command("stop")
 def stop() -> int:
     """Stop the background process."""
     click.echo("stopped" if server.stop() else "not running")
-    return 0
+    return ExitCode.OK
 
 
 @daemon.command("status")
@@ -60,6 +70,6 @@ def status() -> int:
     """Exit 0 and say so when the background process is running, else exit 1."""
     if server.running() is not None:
         click.echo(f"running ({server.socket_path()})")
-        return 0
+        return ExitCode.OK
     click.echo("not running")
-    return 1
+    return ExitCode.FINDINGS

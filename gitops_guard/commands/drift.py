@@ -6,25 +6,15 @@ prints the report in the chosen formats and returns the exit code (docs/drift.md
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
 from pathlib import Path
 
 import click
 
-from gitops_guard import output
-from gitops_guard.commands.common import UsageError
-from gitops_guard.drift import DriftInputError, drift_from_manifests, drift_from_plan
-from gitops_guard.exit_codes import ExitCode, decide
-from gitops_guard.formats import Format
+from gitops_guard.commands.common import emit, fail_on_option, format_options, plan_outputs
+from gitops_guard.drift import drift_from_manifests, drift_from_plan
+from gitops_guard.errors import UsageError
+from gitops_guard.exit_codes import decide
 from gitops_guard.models import Report, Severity
-
-
-class DriftInputFailure(click.ClickException):
-    """An input that cannot be used: one clear line, exit 3."""
-
-    exit_code = int(ExitCode.SCANNER_FAILED)
 
 
 def _merge(reports: list[Report]) -> Report:
@@ -70,30 +60,8 @@ def _merge(reports: list[Report]) -> Report:
     show_default=True,
     help="Namespace of manifests that set none (as with `kubectl apply -n`).",
 )
-@click.option(
-    "-f",
-    "--format",
-    "formats",
-    multiple=True,
-    metavar="FORMAT",
-    help=f"Output format to standard output, repeatable: {', '.join(f.value for f in Format)}. "
-    "Default: table on a terminal, json otherwise.",
-)
-@click.option(
-    "-o",
-    "--output",
-    "outputs",
-    multiple=True,
-    metavar="[FORMAT:]FILE",
-    help="Write a report to FILE as with `gitops-guard scan`.",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice([s.value for s in Severity], case_sensitive=False),
-    default="low",
-    show_default=True,
-    help="Exit 1 only for drift at or above this severity.",
-)
+@format_options
+@fail_on_option(default="low")
 def drift(
     plan_file: Path | None,
     manifests: Path | None,
@@ -116,20 +84,12 @@ def drift(
         raise UsageError("--manifests and --live go together")
     if plan_file is None and manifests is None:
         raise UsageError("give --plan PLAN.json, or --manifests DIR --live FILE")
-    tty = sys.stdout.isatty()
-    try:
-        dests = output.plan(formats, outputs, Format.TABLE if tty else Format.JSON)
-    except output.OutputSpecError as exc:
-        raise UsageError(str(exc)) from None
+    dests = plan_outputs(formats, outputs)
     reports: list[Report] = []
-    try:
-        if plan_file is not None:
-            reports.append(drift_from_plan(plan_file))
-        if manifests is not None and live_file is not None:
-            reports.append(drift_from_manifests(manifests, live_file, default_namespace=namespace))
-    except DriftInputError as exc:
-        raise DriftInputFailure(str(exc)) from None
+    if plan_file is not None:
+        reports.append(drift_from_plan(plan_file))
+    if manifests is not None and live_file is not None:
+        reports.append(drift_from_manifests(manifests, live_file, default_namespace=namespace))
     report = _merge(reports)
-    width = shutil.get_terminal_size((120, 24)).columns if tty else 120
-    output.emit(report, dests, color=tty and "NO_COLOR" not in os.environ, width=width)
-    return int(decide(report, Severity.parse(fail_on)))
+    emit(report, dests)
+    return decide(report, Severity.parse(fail_on))

@@ -21,7 +21,8 @@ import yaml
 
 from gitops_guard import __version__, git
 from gitops_guard.atomic import atomic_write
-from gitops_guard.commands.common import UsageError
+from gitops_guard.errors import UsageError
+from gitops_guard.exit_codes import ExitCode
 from gitops_guard.hooks import BY_ID, REPO_URL
 
 CONFIG = ".pre-commit-config.yaml"
@@ -316,7 +317,7 @@ def install(
     edit: Edit | None
     if print_only:
         click.echo(render_block(ids, repo=repo, rev=rev, local=local, indent="  "), nl=False)
-        return 0
+        return ExitCode.OK
     top = _top()
     path = top / CONFIG
     old = _read(path)
@@ -337,7 +338,7 @@ def install(
         backup = f" (previous content in {BACKUP})" if old is not None else ""
         click.echo(f"gitops-guard: {edit.message}{backup}.")
     _run_pre_commit_install(top, run_install)
-    return 0
+    return ExitCode.OK
 
 
 @click.command("uninstall")
@@ -348,14 +349,14 @@ def uninstall() -> int:
     old = _read(path)
     if old is None:
         click.echo(f"no {CONFIG} here; nothing to remove.")
-        return 0
+        return ExitCode.OK
     try:
         edit = plan_uninstall(old)
     except EditError as exc:
         raise UsageError(f"{CONFIG}: {exc}") from None
     if edit is None:
         click.echo(f"{CONFIG} has no gitops-guard entry; nothing to remove.")
-        return 0
+        return ExitCode.OK
     _write(path, old, edit)
     click.echo(f"gitops-guard: {edit.message} (previous content in {BACKUP}).")
-    return 0
+    return ExitCode.OK

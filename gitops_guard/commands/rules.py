@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import click
 
-from gitops_guard.commands.common import scanner_names_option, select_scanners
+from gitops_guard import pipeline
+from gitops_guard import scanners as registry
+from gitops_guard.commands.common import scanner_names_option
+from gitops_guard.exit_codes import ExitCode
 
 
 @click.command("rules")
 @scanner_names_option
 def rules(scanner_names: str | None) -> int:
     """List every rule of every installed scanner (id, severity, name)."""
-    chosen = select_scanners(scanner_names)
+    names = pipeline.parse_scanner_names(scanner_names)
+    chosen, failures = registry.load(list(names) if names else None)
+    for failure in failures:
+        click.echo(
+            f"gitops-guard: scanner {failure.name!r} failed to load: {failure.error}", err=True
+        )
     for scanner in chosen:
         try:
             items = scanner.rules()
@@ -20,4 +28,4 @@ def rules(scanner_names: str | None) -> int:
             continue
         for rule in items:
             click.echo(f"{scanner.name:<10}  {rule.id:<28}  {rule.severity.value:<8}  {rule.name}")
-    return 0
+    return ExitCode.OK

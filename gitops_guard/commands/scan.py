@@ -2,85 +2,39 @@
 
 from __future__ import annotations
 
-import dataclasses
-import os
-import shutil
-import sys
 from pathlib import Path
 
 import click
 
-from gitops_guard import baseline as baseline_mod
-from gitops_guard import config as config_mod
-from gitops_guard import engine, output, scope, targets, triage
-from gitops_guard.cache import Cache
-from gitops_guard.commands.common import UsageError, scanner_names_option, select_scanners
+from gitops_guard import pipeline
+from gitops_guard.commands.common import (
+    SEVERITIES,
+    config_option,
+    emit,
+    fail_on_option,
+    format_options,
+    jobs_option,
+    no_cache_option,
+    plan_outputs,
+    scanner_names_option,
+    severity,
+)
+from gitops_guard.errors import UsageError
 from gitops_guard.exit_codes import decide
-from gitops_guard.formats import Format
-from gitops_guard.models import ScanError, Severity
-
-SEVERITIES = [s.value for s in Severity]
-
-
-def _severity(value: str | None) -> Severity | None:
-    return None if value is None else Severity.parse(value)
-
-
-def _baseline(
-    cfg: config_mod.Config, given: Path | None, disabled: bool
-) -> baseline_mod.Baseline | None:
-    """The baseline to apply: ``--baseline FILE``, else the configured one, unless disabled."""
-    path = None if disabled else given or cfg.baseline
-    if path is None:
-        return None
-    try:
-        return baseline_mod.load(path)
-    except baseline_mod.BaselineError as exc:
-        raise UsageError(str(exc)) from None
 
 
 @click.command("scan")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @scanner_names_option
-@click.option(
-    "-f",
-    "--format",
-    "formats",
-    multiple=True,
-    metavar="FORMAT",
-    help=f"Output format to standard output, repeatable: {', '.join(f.value for f in Format)}. "
-    "Default: table on a terminal, json otherwise. At most one of json, sarif, junit, gitlab "
-    "on standard output.",
-)
-@click.option(
-    "-o",
-    "--output",
-    "outputs",
-    multiple=True,
-    metavar="[FORMAT:]FILE",
-    help="Write a report to FILE, atomically, once the scan is complete. FORMAT:FILE for any "
-    "format (repeatable); a bare FILE takes the last --format off standard output, or without "
-    "--format the one its extension names (.sarif, .json, .xml = junit). See docs/ci.md.",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(SEVERITIES, case_sensitive=False),
-    default=None,
-    help="Exit 1 only for findings at or above this severity. Default: low.",
-)
+@format_options
+@fail_on_option()
 @click.option(
     "--min-severity",
     type=click.Choice(SEVERITIES, case_sensitive=False),
     default=None,
     help="Show only findings at or above this severity. Default: info (all).",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes. Default: the number of cores.",
-)
+@jobs_option
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
@@ -88,7 +42,7 @@ def _baseline(
     show_default=True,
     help="Seconds each scanner may run before it is stopped.",
 )
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@no_cache_option
 @click.option(
     "--max-file-size",
     type=click.IntRange(min=0),
@@ -97,13 +51,7 @@ def _baseline(
     help="Skip (with a notice) files larger than this. Default: max-file-size from the "
     "configuration, else 2 MiB.",
 )
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Configuration file (default: .gitops-guard.toml or pyproject.toml, found "
-    "from the scanned root upward).",
-)
+@config_option
 @click.option(
     "--baseline",
     "baseline_file",
@@ -153,63 +101,36 @@ def scan(
     Inside a git work tree a directory covers tracked files plus untracked files that
     .gitignore does not ignore. Named files (as pre-commit passes them) are scanned exactly.
     """
-    tty = sys.stdout.isatty()
-    default_format = Format.TABLE if tty else Format.JSON
-    try:
-        dests = output.plan(formats, outputs, default_format)
-    except output.OutputSpecError as exc:
-        raise UsageError(str(exc)) from None
-    if config_file is not None and not config_file.is_file():
-        raise UsageError(f"--config {config_file}: no such file")
-    start = list(paths) or [Path(".")]
-    try:
-        cfg = config_mod.load(
-            targets.scan_root([p for p in start if p.exists()] or [Path(".")]), config_file
-        )
-    except config_mod.ConfigError as exc:
-        raise UsageError(str(exc)) from None
-    load_errors: list[ScanError] = []
-    chosen = select_scanners(
-        scanner_names, list(cfg.scanners) if cfg.scanners else None, load_errors
+    dests = plan_outputs(formats, outputs)
+    if staged and diff_base is not None:
+        raise UsageError("--staged and --diff-base cannot be combined")
+    mode = (
+        pipeline.Mode.STAGED
+        if staged
+        else pipeline.Mode.DIFF
+        if diff_base is not None
+        else pipeline.Mode.TREE
     )
-    baseline = _baseline(cfg, baseline_file, no_baseline)
-    try:
-        chosen_scope = click.get_current_context().with_resource(
-            scope.select(
-                paths,
-                staged_only=staged,
-                diff_base=diff_base,
-                diff_lines=diff_lines,
-                max_bytes=cfg.max_file_size if max_file_size is None else max_file_size,
-            )
-        )
-    except scope.ScopeError as exc:
-        raise UsageError(str(exc)) from None
-    ts = config_mod.exclude_targets(
-        chosen_scope.targets, cfg, also=(None if no_baseline else baseline_file or cfg.baseline,)
-    )
-    cache = None if no_cache else Cache()
-    report = engine.run(
-        ts,
-        chosen,
-        engine.EngineOptions(
-            jobs=jobs or engine.cores(),
+    outcome = pipeline.run(
+        pipeline.ScanRequest(
+            paths=paths,
+            mode=mode,
+            diff_base=diff_base,
+            diff_lines=diff_lines,
+            scanners=pipeline.parse_scanner_names(scanner_names),
+            config_file=config_file,
+            baseline_file=baseline_file,
+            use_baseline=not no_baseline,
+            min_severity=severity(min_severity),
+            jobs=jobs,
             timeout=timeout,
-            cache=cache,
-            scanner_options=cfg.scanner_options,
-        ),
+            use_cache=not no_cache,
+            max_file_size=max_file_size,
+        )
     )
-    report = chosen_scope.restrict(report)
-    if load_errors:
-        report = dataclasses.replace(report, errors=(*load_errors, *report.errors))
-    report = triage.apply(
-        report,
-        cfg,
-        baseline=baseline,
-        min_severity=_severity(min_severity) or cfg.min_severity,
-        files={t.path: t.abspath for t in ts.targets},
-        root=ts.root,
-    )
-    width = shutil.get_terminal_size((120, 24)).columns if tty else 120
-    output.emit(report, dests, color=tty and "NO_COLOR" not in os.environ, width=width)
-    return int(decide(report, _severity(fail_on) or cfg.fail_on))
+    for failure in outcome.load_failures:
+        click.echo(
+            f"gitops-guard: scanner {failure.name!r} failed to load: {failure.error}", err=True
+        )
+    emit(outcome.report, dests)
+    return int(decide(outcome.report, severity(fail_on) or outcome.config.fail_on))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from gitops_guard import scanners as registry
+from gitops_guard.exit_codes import ExitCode
 
 
 @click.command("scanners")
@@ -16,4 +17,4 @@ def scanners() -> int:
         click.echo(f"{s.name:<{width}}  {s.engine_label():<38}  {s.description}")
     for f in failures:
         click.echo(f"{f.name:<{width}}  failed to load: {f.error}")
-    return 3 if failures else 0
+    return ExitCode.SCANNER_FAILED if failures else ExitCode.OK

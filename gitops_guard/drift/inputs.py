@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+from gitops_guard.errors import InputError
+
 MAX_INPUT_BYTES = 256 * 1024 * 1024
 """Largest plan or live export read (a plan JSON of a big estate is tens of MB)."""
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
@@ -28,7 +30,7 @@ MAX_DEPTH = 128
 """Deepest nesting accepted (real Kubernetes objects and plan attributes stay under 40)."""
 
 
-class DriftInputError(Exception):
+class DriftInputError(InputError):
     """A drift input cannot be used: missing, unreadable, not the expected format.
 
     The message is one line, meant for the user as is (the CLI prints it and exits 3).

@@ -1,0 +1,160 @@
+"""The application layer: one scan, from a frozen request to one outcome.
+
+Every command that scans (``scan``, ``baseline create|update``, the daemon through ``scan``) goes
+through :func:`run`, so each step of the pipeline is written once::
+
+    request -> config -> scanners -> scope (paths / staged / diff) -> exclude -> engine
+            -> restrict to changed lines -> triage -> outcome
+
+Nothing here prints or exits: problems are raised as :mod:`gitops_guard.errors` exceptions that
+carry their exit code, or recorded in the report as :class:`~gitops_guard.models.ScanError`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from gitops_guard import baseline as baseline_mod
+from gitops_guard import config as config_mod
+from gitops_guard import engine, scope, targets, triage
+from gitops_guard import scanners as registry
+from gitops_guard.cache import Cache
+from gitops_guard.errors import UsageError
+from gitops_guard.models import Report, ScanError, Severity
+from gitops_guard.scanners.interface import Scanner
+from gitops_guard.targets import TargetSet
+
+
+class Mode(str, enum.Enum):
+    """What a scan covers."""
+
+    TREE = "tree"
+    """The named paths (default: the current directory), as they are on disk."""
+    STAGED = "staged"
+    """What the next commit holds: the index content of the staged files."""
+    DIFF = "diff"
+    """The files changed since merge-base(REF, HEAD), as they are in the work tree."""
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    """Everything a scan depends on besides the files themselves."""
+
+    paths: tuple[Path, ...] = ()
+    """What the user named; empty for the current directory."""
+    mode: Mode = Mode.TREE
+    diff_base: str | None = None
+    """The revision of :attr:`Mode.DIFF`."""
+    diff_lines: bool = False
+    """Keep only findings on changed lines (:attr:`Mode.STAGED` and :attr:`Mode.DIFF`)."""
+    scanners: tuple[str, ...] | None = None
+    """Scanner names from the command line; None for the configured (or every) scanner."""
+    config_file: Path | None = None
+    baseline_file: Path | None = None
+    """The baseline to hide accepted findings with, else the configured one."""
+    use_baseline: bool = True
+    """False to report everything (``--no-baseline``, and when recording a baseline)."""
+    min_severity: Severity | None = None
+    """Show only findings at or above this; None for the configured threshold."""
+    jobs: int | None = None
+    timeout: float | None = 600.0
+    use_cache: bool = True
+    max_file_size: int | None = None
+    """None for the configured limit."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one scan produced."""
+
+    report: Report
+    """Triaged: overrides, skip-rules, suppressions, baseline and min-severity applied."""
+    targets: TargetSet
+    """What was scanned (after excludes)."""
+    config: config_mod.Config
+    """The configuration used, with the request's overrides."""
+    baseline_path: Path
+    """The baseline file of this scan: given, configured, or the default name in the root."""
+    load_failures: tuple[registry.LoadFailure, ...] = field(default=())
+    """Scanners that could not be loaded (also errors of :attr:`report`)."""
+
+
+def parse_scanner_names(value: str | None) -> tuple[str, ...] | None:
+    """``--scanners a,b`` as names, each checked against the installed scanners."""
+    if value is None:
+        return None
+    names = tuple(n.strip() for n in value.split(",") if n.strip())
+    known = sorted(registry.available())
+    for n in names:
+        if n not in known:
+            raise UsageError(f"unknown scanner {n!r}{config_mod.suggest(n, known)}")
+    if not names:
+        raise UsageError("--scanners needs at least one scanner name")
+    return names
+
+
+def load_config(request: ScanRequest) -> tuple[Path, config_mod.Config]:
+    """The scan root and the configuration for ``request`` (the request's overrides applied)."""
+    if request.config_file is not None and not request.config_file.is_file():
+        raise UsageError(f"--config {request.config_file}: no such file")
+    existing = [p for p in request.paths if p.exists() or p.is_symlink()]
+    missing = [p for p in request.paths if p not in existing]
+    if missing and request.mode is Mode.TREE:
+        raise UsageError(f"no such file or directory: {missing[0]}")
+    root = targets.scan_root(existing or [Path(".")])
+    cfg = config_mod.load(root, request.config_file)
+    return root, cfg.override(
+        scanners=request.scanners,
+        min_severity=request.min_severity,
+        max_file_size=request.max_file_size,
+        baseline=None if request.baseline_file is None else request.baseline_file.absolute(),
+    )
+
+
+def _scanners(cfg: config_mod.Config) -> tuple[list[Scanner], list[registry.LoadFailure]]:
+    return registry.load(list(cfg.scanners) if cfg.scanners else None)
+
+
+def run(request: ScanRequest) -> Outcome:
+    """Scan what ``request`` names and triage the result; never raises for a scanner's failure
+    (that is an error in the report), raises :class:`UsageError` for a request that cannot be
+    carried out."""
+    root, cfg = load_config(request)
+    chosen, failures = _scanners(cfg)
+    baseline_path = cfg.baseline or root / baseline_mod.DEFAULT_NAME
+    accepted = baseline_mod.load(cfg.baseline) if request.use_baseline and cfg.baseline else None
+    with scope.select(
+        request.paths,
+        staged_only=request.mode is Mode.STAGED,
+        diff_base=request.diff_base if request.mode is Mode.DIFF else None,
+        diff_lines=request.diff_lines,
+        max_bytes=cfg.max_file_size,
+    ) as chosen_scope:
+        # The baseline file holds fingerprints only; it is never worth scanning.
+        ts = config_mod.exclude_targets(chosen_scope.targets, cfg, also=(baseline_path,))
+        report = engine.run(
+            ts,
+            chosen,
+            engine.EngineOptions(
+                jobs=request.jobs or engine.cores(),
+                timeout=request.timeout,
+                cache=Cache() if request.use_cache else None,
+                scanner_options=cfg.scanner_options,
+            ),
+        )
+        report = chosen_scope.restrict(report)
+        if failures:
+            load_errors = tuple(
+                ScanError(f.name, f"scanner failed to load: {f.error}") for f in failures
+            )
+            report = replace(report, errors=(*load_errors, *report.errors))
+        report = triage.apply(
+            report,
+            cfg,
+            baseline=accepted,
+            files={t.path: t.abspath for t in ts.targets},
+            root=ts.root,
+        )
+    return Outcome(report, ts, cfg, baseline_path, tuple(failures))
