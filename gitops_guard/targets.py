@@ -8,44 +8,14 @@ route it only to the scanners that apply.
 from __future__ import annotations
 
 import os
-import re
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from gitops_guard import git
+from gitops_guard.classify import Kind, classify, is_binary
 from gitops_guard.models import ErrorKind, ScanError
-
-
-class Kind:
-    """File kinds; a file can have several (a workflow is ``yaml``, ``ci``, ``github_actions``)."""
-
-    TEXT = "text"
-    PYTHON = "python"
-    YAML = "yaml"
-    JSON = "json"
-    DOCKERFILE = "dockerfile"
-    TERRAFORM = "terraform"
-    CLOUDFORMATION = "cloudformation"
-    KUBERNETES = "kubernetes"
-    KUSTOMIZE = "kustomize"
-    HELM = "helm"
-    HELM_VALUES = "helm_values"
-    GITHUB_ACTIONS = "github_actions"
-    GITLAB_CI = "gitlab_ci"
-    CI = "ci"
-    GITHUB_SETTINGS = "github_settings"
-    OPENAPI = "openapi"
-    AZURE_PIPELINES = "azure_pipelines"
-    CIRCLECI = "circleci_pipelines"
-    BITBUCKET_PIPELINES = "bitbucket_pipelines"
-    ARGO_WORKFLOWS = "argo_workflows"
-    SERVERLESS = "serverless"
-    ARM = "arm"
-    BICEP = "bicep"
-    ANSIBLE = "ansible"
-
 
 #: Folders never descended into outside git (inside git, .gitignore decides).
 VENDORED_DIRS = frozenset(
@@ -72,60 +42,6 @@ VENDORED_DIRS = frozenset(
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 _PEEK_BYTES = 64 * 1024
-
-# Exact names are Dockerfiles whatever they hold; Checkov's wider mask (`[Dd]ockerfile` with any
-# prefix or suffix, e.g. `api.Dockerfile`, `Dockerfile.prod`) also matches `dockerfile.py` or
-# `dockerfile.md`, so a file matched only by the mask must also hold a FROM instruction.
-_DOCKERFILE_NAMES = frozenset({"Dockerfile", "dockerfile", "Containerfile", "containerfile"})
-_DOCKERFILE_MASK = re.compile(
-    r"^(?:.+\.)?(?:[Dd]ockerfile|[Cc]ontainerfile)(?:\..+)?$(?<!\.[Dd]ockerignore)"
-)
-# A whole FROM instruction (`FROM [--platform=...] image [AS stage]`), so that Python's
-# `from x import y` is not one.
-_FROM_RE = re.compile(
-    r"^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*\S+(?:[ \t]+AS[ \t]+\S+)?[ \t]*$", re.M | re.I
-)
-_KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
-_CI_NAMES = frozenset(
-    {
-        ".gitlab-ci.yml",
-        ".gitlab-ci.yaml",
-        "Jenkinsfile",
-        "azure-pipelines.yml",
-        "azure-pipelines.yaml",
-        "cloudbuild.yaml",
-        "cloudbuild.yml",
-        "bitbucket-pipelines.yml",
-        ".drone.yml",
-        "buildspec.yml",
-        "buildspec.yaml",
-    }
-)
-_K8S_RE = re.compile(r"^apiVersion:\s*\S", re.M)
-_K8S_KIND_RE = re.compile(r"^kind:\s*\S", re.M)
-_CFN_RE = re.compile(
-    r"AWSTemplateFormatVersion|^\s*Type:\s*['\"]?AWS::|\"Type\"\s*:\s*\"AWS::", re.M
-)
-_JSON_K8S_RE = re.compile(r"\"apiVersion\"\s*:")
-# The frameworks below mirror how each Checkov runner (checkov 3.3) picks its files, on the first
-# 64 KiB: checkov/<framework>/runner.py and utils.py.
-# OpenAPI: `.json`/`.yml`/`.yaml` with a top-level `openapi`/`swagger` key and an `info` mapping
-# (Runner.is_valid); we look for the two keys.
-_OPENAPI_YAML_RE = re.compile(r"^['\"]?(?:openapi|swagger)['\"]?\s*:", re.M)
-_OPENAPI_JSON_RE = re.compile(r"\"(?:openapi|swagger)\"\s*:")
-_INFO_RE = re.compile(r"^['\"]?info['\"]?\s*:|\"info\"\s*:", re.M)
-# Argo Workflows: `.yaml`/`.yml` with these two lines (the runner's own API_VERSION_PATTERN and
-# KIND_PATTERN; `kind: Workflow` also matches `WorkflowTemplate`).
-_ARGO_API_RE = re.compile(r"^apiVersion:\s*argoproj.io/", re.M)
-_ARGO_KIND_RE = re.compile(r"^kind:\s*Workflow", re.M)
-# Ansible: `.yaml`/`.yml` holding a task name (the runner's TASK_NAME_PATTERN), and whose first
-# document is a sequence: every Ansible check (task checks on `[].tasks[...]`/`[?module]`
-# projections, graph checks on vertices built only from a list) is blind to a mapping, so a
-# Kubernetes manifest or a workflow with `- name:` items could never fail one.
-_ANSIBLE_TASK_RE = re.compile(r"^\s*-\s+name:\s+", re.M)
-_LINE_RE = re.compile(r"^.*$", re.M)
-_SEQUENCE_START_RE = re.compile(r"\s*(?:-(?:\s|$)|\[)")
-_SLS_NAMES = frozenset({"serverless.yml", "serverless.yaml"})
 
 
 @dataclass(frozen=True)
@@ -159,150 +75,12 @@ class TargetSet:
     """Extra files read only as context (a changed .tf brings its module's other .tf files)."""
 
 
+__all__ = ["Kind", "Target", "TargetSet", "build_targets", "classify", "discover", "is_binary"]
+
+
 def _peek(path: Path) -> bytes:
     with path.open("rb") as fh:
         return fh.read(_PEEK_BYTES)
-
-
-def is_binary(head: bytes) -> bool:
-    """Git's rule: a NUL byte in the first block means binary (UTF-16 with a BOM is text)."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return False
-    return b"\0" in head[:8192]
-
-
-def classify(path: str, head: bytes, chart_roots: frozenset[str] = frozenset()) -> frozenset[str]:
-    """The kinds of a file, from its relative path and its first bytes."""
-    p = PurePosixPath(path)
-    name = p.name
-    suffix = p.suffix.lower()
-    kinds: set[str] = set()
-    if is_binary(head):
-        return frozenset()
-    kinds.add(Kind.TEXT)
-    text = head.decode("utf-8", "replace")
-    if suffix in (".py", ".pyw"):
-        kinds.add(Kind.PYTHON)
-    if name in _DOCKERFILE_NAMES or (_DOCKERFILE_MASK.match(name) and _FROM_RE.search(text)):
-        kinds.add(Kind.DOCKERFILE)
-    if name.endswith((".tf", ".tf.json")):
-        kinds.add(Kind.TERRAFORM)
-    if name.endswith(".tf") and (
-        "github_branch_protection" in text or "github_repository_ruleset" in text
-    ):
-        kinds.add(Kind.GITHUB_SETTINGS)
-    chart = _chart_of(p, chart_roots)
-    is_yaml = suffix in (".yaml", ".yml")
-    if is_yaml:
-        kinds.add(Kind.YAML)
-    if suffix == ".json":
-        kinds.add(Kind.JSON)
-    if chart is not None:
-        kinds.add(Kind.HELM)
-        rel = p.relative_to(chart) if chart != PurePosixPath(".") else p
-        if is_yaml and rel.parts[0] != "templates" and name.startswith("values"):
-            kinds.add(Kind.HELM_VALUES)
-    if name in _KUSTOMIZATION_NAMES:
-        kinds.add(Kind.KUSTOMIZE)
-    parts = p.parts
-    if is_yaml and len(parts) >= 3 and parts[-3] == ".github" and parts[-2] == "workflows":
-        kinds.update((Kind.GITHUB_ACTIONS, Kind.CI))
-    elif name in (".gitlab-ci.yml", ".gitlab-ci.yaml"):
-        kinds.update((Kind.GITLAB_CI, Kind.CI))
-    elif (
-        name in _CI_NAMES
-        or name.startswith("Jenkinsfile")
-        or (".circleci" in parts and is_yaml)
-        or _more_ci(parts, name, is_yaml)
-    ):
-        kinds.add(Kind.CI)
-    if parts[-2:] == (".github", "settings.yml"):
-        kinds.add(Kind.GITHUB_SETTINGS)
-    in_templates = chart is not None and "templates" in p.relative_to(chart).parts[:-1]
-    if (is_yaml or suffix == ".json") and not in_templates:
-        if (is_yaml and _K8S_RE.search(text) and _K8S_KIND_RE.search(text)) or (
-            suffix == ".json" and _JSON_K8S_RE.search(text) and '"kind"' in text
-        ):
-            kinds.add(Kind.KUBERNETES)
-        if _CFN_RE.search(text):
-            kinds.add(Kind.CLOUDFORMATION)
-    if suffix == ".template" and _CFN_RE.search(text):
-        kinds.add(Kind.CLOUDFORMATION)
-    if not in_templates:  # Helm templates are rendered by the chart, not read as they are
-        kinds.update(_checkov_frameworks(path, name, suffix, text))
-    return frozenset(kinds)
-
-
-def _checkov_frameworks(path: str, name: str, suffix: str, text: str) -> set[str]:
-    """Kinds of the Checkov runners that pick files by name or content, with their own rules."""
-    kinds: set[str] = set()
-    is_yaml = suffix in (".yaml", ".yml")
-    # Plain substring tests first (as the runners do), so most files cost no regex at all.
-    if (is_yaml or suffix == ".json") and ("openapi" in text or "swagger" in text):
-        openapi = _OPENAPI_JSON_RE if suffix == ".json" else _OPENAPI_YAML_RE
-        if openapi.search(text) and _INFO_RE.search(text):
-            kinds.add(Kind.OPENAPI)
-    # Checkov's is_workflow_file tests: a suffix of the whole path.
-    if path.endswith(("azure-pipelines.yml", "azure-pipelines.yaml")):
-        kinds.add(Kind.AZURE_PIPELINES)
-    if path.endswith(("bitbucket-pipelines.yml", "bitbucket-pipelines.yaml")):
-        kinds.add(Kind.BITBUCKET_PIPELINES)
-    # CircleCI: "circleci" anywhere in the path and a name ending in config.yml/config.yaml.
-    if "circleci" in path and path.endswith(("config.yml", "config.yaml")):
-        kinds.add(Kind.CIRCLECI)
-    if is_yaml:
-        if "argoproj.io" in text and _ARGO_API_RE.search(text) and _ARGO_KIND_RE.search(text):
-            kinds.add(Kind.ARGO_WORKFLOWS)
-        if "name:" in text and _starts_with_sequence(text) and _ANSIBLE_TASK_RE.search(text):
-            kinds.add(Kind.ANSIBLE)
-    if name in _SLS_NAMES:
-        kinds.add(Kind.SERVERLESS)
-    # ARM: any `.json` holding both "$schema" and "contentVersion" (checkov/arm/parser/parser.py).
-    if suffix == ".json" and "$schema" in text and "contentVersion" in text:
-        kinds.add(Kind.ARM)
-    if name.endswith(".bicep"):
-        kinds.add(Kind.BICEP)
-    return kinds
-
-
-def _starts_with_sequence(text: str) -> bool:
-    """True when the first non-empty YAML document is a sequence (what Checkov's YAML parser
-    keeps: the first document that is not empty)."""
-    for match in _LINE_RE.finditer(text):
-        line = match.group()
-        if line.startswith("---"):
-            line = line[3:]
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#") or line.startswith(("%", "...")):
-            continue
-        return _SEQUENCE_START_RE.match(line) is not None
-    return False
-
-
-def _more_ci(parts: tuple[str, ...], name: str, is_yaml: bool) -> bool:
-    """CI files under other names: composite actions in .github, Gitea/Forgejo workflows,
-    cloudbuild-*.yaml, azure-pipelines-*.yml, GitLab CI includes, *.jenkinsfile."""
-    lower = name.lower()
-    if lower.endswith(".jenkinsfile"):
-        return True
-    if not is_yaml:
-        return False
-    if ".github" in parts[:-1] and lower in ("action.yml", "action.yaml"):
-        return True
-    if len(parts) >= 3 and parts[-3] in (".gitea", ".forgejo") and parts[-2] == "workflows":
-        return True
-    if lower.startswith(("cloudbuild", "azure-pipelines")) or lower.endswith(".gitlab-ci.yml"):
-        return True
-    return any(d in (".azure-pipelines", ".azuredevops") for d in parts[:-1]) or (
-        ".gitlab" in parts[:-1] and "ci" in parts[:-1]
-    )
-
-
-def _chart_of(p: PurePosixPath, chart_roots: frozenset[str]) -> PurePosixPath | None:
-    for parent in p.parents:
-        if str(parent) in chart_roots:
-            return parent
-    return None
 
 
 def scan_root(paths: Sequence[Path]) -> Path:

@@ -92,6 +92,48 @@ def test_baseline_from_config_and_no_baseline(cli, in_git_dir: Path) -> None:  #
     assert scan(cli, "--no-baseline").json["findings"]
 
 
+@pytest.fixture
+def broken_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A real installed distribution whose scanner entry point cannot be imported."""
+    site = tmp_path / "site"
+    info = site / "gg_broken_plugin-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: gg-broken-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[gitops_guard.scanners]\nbroken = gg_no_such_module:Scanner\n"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    return "broken"
+
+
+def test_baseline_create_fails_when_a_scanner_cannot_load(  # type: ignore[no-untyped-def]
+    cli, in_git_dir: Path, broken_plugin: str
+) -> None:
+    write(in_git_dir, "app.py", APP)
+    r = cli("baseline", "create", "--scanners", f"source,{broken_plugin}")
+    assert r.code == 3, r.err
+    assert "baseline was not written" in r.err and broken_plugin in r.err
+    assert not (in_git_dir / ".gitops-guard-baseline.json").exists()
+    assert scan(cli, "--scanners", f"source,{broken_plugin}").code == 3
+
+
+def test_baseline_records_exactly_what_scan_reports(cli, in_git_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    write(in_git_dir, "app.py", APP)
+    write(in_git_dir, "sub/other.py", APP)
+    write(in_git_dir, ".gitops-guard.toml", 'skip-rules = ["B602"]\n')
+    reported = scan(cli).json["findings"]
+    assert cli("baseline", "create", "--scanners", "source,secrets").code == 0
+    doc = json.loads((in_git_dir / ".gitops-guard-baseline.json").read_text())
+    recorded = sorted((e["fingerprint"], e["count"]) for e in doc["findings"])
+    counts: dict[str, int] = {}
+    for f in reported:
+        counts[f["fingerprint"]] = counts.get(f["fingerprint"], 0) + 1
+    assert recorded == sorted(counts.items())
+    # the baseline file itself (fingerprints: hex strings) is never scanned
+    again = scan(cli, "--no-baseline").json["findings"]
+    assert sorted(f["fingerprint"] for f in again) == sorted(f["fingerprint"] for f in reported)
+
+
 def test_create_refuses_to_overwrite(cli, in_git_dir: Path) -> None:  # type: ignore[no-untyped-def]
     write(in_git_dir, "app.py", APP)
     base = write(in_git_dir, ".gitops-guard-baseline.json", "precious")
