@@ -10,19 +10,39 @@ fix; the CLI turns it into exit 2. docs/configuration.md documents every key.
 from __future__ import annotations
 
 import difflib
-import fnmatch
-import functools
 import os
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from gitops_guard.errors import UsageError
+from gitops_guard.config_model import (
+    COMMAND_LINE,
+    DEFAULT,
+    DEFAULT_MAX_FILE_SIZE,
+    Config,
+    ConfigError,
+    SuppressionSettings,
+    compile_patterns,
+)
 from gitops_guard.models import Severity
 from gitops_guard.targets import TargetSet
+
+__all__ = [
+    "COMMAND_LINE",
+    "DEFAULT",
+    "DEFAULT_MAX_FILE_SIZE",
+    "Config",
+    "ConfigError",
+    "SuppressionSettings",
+    "exclude_targets",
+    "find",
+    "load",
+    "parse",
+    "parse_size",
+]
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -32,159 +52,11 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 DEDICATED = ".gitops-guard.toml"
 PYPROJECT = "pyproject.toml"
 TABLE = "tool.gitops-guard"
-DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
-
-#: Where a value came from when nothing configured it / when an option gave it.
-DEFAULT = "default"
-COMMAND_LINE = "command line"
-
 #: Options of built-in scanners (``[tool.gitops-guard.scanners.NAME]``), checked like the rest:
 #: option -> kind. Scanners not listed here receive their table unchecked.
 SCANNER_OPTIONS: dict[str, dict[str, str]] = {
     "source": {"skips": "list", "tests": "list"},
 }
-
-
-class ConfigError(UsageError):
-    """Invalid configuration: the message names the file, the key and a suggestion."""
-
-
-@dataclass(frozen=True)
-class SuppressionSettings:
-    """``[tool.gitops-guard.suppressions]``: how inline ``gitops-guard: ignore[...]`` behaves."""
-
-    enabled: bool = True
-    """Honour inline suppression comments at all (false: an audit run that shows everything)."""
-    require_reason: bool = True
-    """A suppression without a reason after ``]`` suppresses nothing."""
-    report_invalid: bool = True
-    """Report a suppression without a rule id (or, with ``require-reason``, without a reason) as a
-    ``GG-SUPPRESS`` finding of its own."""
-
-
-@dataclass(frozen=True)
-class Config:
-    """The effective configuration (defaults where nothing was configured)."""
-
-    scanners: tuple[str, ...] | None = None
-    """Scanners to run; None for every installed one."""
-    fail_on: Severity = Severity.LOW
-    """Exit 1 when a shown finding is at or above this severity."""
-    min_severity: Severity = Severity.INFO
-    """Show only findings at or above this severity (the others are counted as hidden)."""
-    exclude: tuple[str, ...] = ()
-    """gitignore-style patterns, relative to the configuration file's directory."""
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE
-    """Files larger than this many bytes are skipped (and reported as skipped)."""
-    scanner_options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
-    """``[tool.gitops-guard.scanners.NAME]`` tables, passed to each scanner as its options."""
-    skip_rules: tuple[str, ...] = ()
-    """Rule ids (``fnmatch`` globs) whose findings are dropped."""
-    enable_rules: tuple[str, ...] = ()
-    """Rule ids (globs) kept even when ``skip_rules`` matches them (exceptions to skip-rules)."""
-    severity: Mapping[str, Severity] = field(default_factory=dict)
-    """Severity override per rule id (globs allowed; an exact id wins, then the first glob)."""
-    baseline: Path | None = None
-    """Baseline file hiding accepted findings (absolute once loaded)."""
-    suppressions: SuppressionSettings = field(default_factory=SuppressionSettings)
-    source: Path | None = None
-    """The configuration file, if one was found."""
-    origins: Mapping[str, str] = field(default_factory=dict, compare=False)
-    """Key -> where its value came from (a file path or ``command line``); default otherwise."""
-
-    # ---- questions the rest of the program asks ------------------------------------------
-
-    def origin(self, key: str) -> str:
-        return self.origins.get(key, DEFAULT)
-
-    @functools.cached_property
-    def _exclude_spec(self) -> Any:
-        return compile_patterns(self.exclude)
-
-    def excluded(self, root: Path, relpath: str) -> bool:
-        """True when the file ``relpath`` (relative to the scan ``root``) matches ``exclude``.
-        Patterns are relative to the configuration file's directory when the file is below it."""
-        if not self.exclude:
-            return False
-        path = relpath
-        if self.source is not None:
-            base = self.source.parent
-            full = os.path.normpath(os.path.join(root, relpath))
-            rel = os.path.relpath(full, base)
-            if not rel.startswith(".."):
-                path = rel.replace(os.sep, "/")
-        return bool(self._exclude_spec.match_file(path))
-
-    def rule_skipped(self, rule_id: str) -> bool:
-        """True when ``skip-rules`` matches ``rule_id`` and ``enable-rules`` does not."""
-        return _matches(rule_id, self.skip_rules) and not _matches(rule_id, self.enable_rules)
-
-    def severity_for(self, rule_ids: Iterable[str]) -> Severity | None:
-        """The override for the first of ``rule_ids`` that has one (exact id before glob)."""
-        ids = list(rule_ids)
-        for rid in ids:
-            if rid in self.severity:
-                return self.severity[rid]
-        for rid in ids:
-            for pattern, sev in self.severity.items():
-                if _is_glob(pattern) and fnmatch.fnmatchcase(rid, pattern):
-                    return sev
-        return None
-
-    def override(self, origin: str = COMMAND_LINE, **values: object) -> Config:
-        """A copy with ``values`` (field names; None means "not given") set from ``origin``."""
-        given = {k: v for k, v in values.items() if v is not None}
-        if not given:
-            return self
-        origins = dict(self.origins)
-        for name in given:
-            origins[name.replace("_", "-")] = origin
-        return replace(self, **given, origins=origins)  # type: ignore[arg-type]
-
-    def describe(self) -> list[tuple[str, object, str]]:
-        """Every setting as ``(key, value, origin)``, in documentation order."""
-        rows: list[tuple[str, object, str]] = [
-            (
-                "scanners",
-                list(self.scanners) if self.scanners is not None else "all installed",
-                self.origin("scanners"),
-            ),
-            ("exclude", list(self.exclude), self.origin("exclude")),
-            ("fail-on", self.fail_on.value, self.origin("fail-on")),
-            ("min-severity", self.min_severity.value, self.origin("min-severity")),
-            ("skip-rules", list(self.skip_rules), self.origin("skip-rules")),
-            ("enable-rules", list(self.enable_rules), self.origin("enable-rules")),
-            ("max-file-size", self.max_file_size, self.origin("max-file-size")),
-            ("baseline", str(self.baseline) if self.baseline else None, self.origin("baseline")),
-        ]
-        for rid, sev in self.severity.items():
-            rows.append((f"severity.{rid}", sev.value, self.origin("severity")))
-        sup = self.suppressions
-        for key, value in (
-            ("enabled", sup.enabled),
-            ("require-reason", sup.require_reason),
-            ("report-invalid", sup.report_invalid),
-        ):
-            rows.append((f"suppressions.{key}", value, self.origin(f"suppressions.{key}")))
-        for name, options in sorted(self.scanner_options.items()):
-            for key, opt in options.items():
-                rows.append((f"scanners.{name}.{key}", opt, self.origin(f"scanners.{name}")))
-        return rows
-
-
-def _is_glob(pattern: str) -> bool:
-    return any(c in pattern for c in "*?[")
-
-
-def _matches(rule_id: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatchcase(rule_id, p) for p in patterns)
-
-
-def compile_patterns(patterns: Sequence[str]) -> Any:
-    """A gitignore-style matcher for ``patterns`` (raises ValueError for an invalid one)."""
-    import pathspec
-
-    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 
 # ---- finding the file ------------------------------------------------------------------------
