@@ -14,14 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
-
-try:  # libyaml composes in C: fast, and it cannot overflow Python's stack.
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -105,20 +101,24 @@ def measure(root: Node, limits: Limits = DEFAULT) -> int:
     return sizes[id(root)]
 
 
-class Loader(_BaseLoader):
-    """The safe loader whose every document is measured before it is handed out."""
-
-    limits: Limits = DEFAULT
-
-    def get_node(self) -> Node | None:
-        node: Node | None = super().get_node()
-        if node is not None:
-            measure(node, self.limits)
-        return node
+_LOADERS: dict[type, type] = {}
 
 
-def _loader(text: str, limits: Limits) -> Loader:
-    loader = Loader(text)
+def _loader(text: str, limits: Limits) -> Any:
+    """The safe loader - libyaml's when PyYAML has it (it composes in C: fast, and it cannot
+    overflow Python's stack), else the pure-Python one - measuring every document it hands out."""
+    base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    cls = _LOADERS.get(base)
+    if cls is None:
+
+        def get_node(self: Any) -> Node | None:
+            node: Node | None = base.get_node(self)  # type: ignore[attr-defined]
+            if node is not None:
+                measure(node, self.limits)
+            return node
+
+        cls = _LOADERS[base] = type("MeasuringLoader", (base,), {"get_node": get_node})
+    loader = cls(text)
     loader.limits = limits
     return loader
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from gitops_guard import triage
 from gitops_guard.baseline import Baseline
 from gitops_guard.config import Config, SuppressionSettings
-from gitops_guard.engine import _Anchors
 from gitops_guard.models import Finding, Report, Severity
+from gitops_guard.settle import Anchors as _Anchors
 from gitops_guard.targets import Target
 
 
