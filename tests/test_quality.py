@@ -32,3 +32,12 @@ def test_ruff_format() -> None:
 def test_mypy_strict() -> None:
     proc = _run(sys.executable, "-m", "mypy", "gitops_guard")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_import_layers() -> None:
+    """The layers contract in pyproject.toml ([tool.importlinter]) holds: no module imports from
+    a layer above its own (CLI -> application -> engine/triage -> scanners/formats -> models)."""
+    if shutil.which("lint-imports") is None:
+        pytest.skip("import-linter is not installed (pip install -e '.[test]')")
+    proc = _run("lint-imports", "--no-cache")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
