@@ -15,7 +15,7 @@ import click
 
 from gitops_guard import output
 from gitops_guard.commands.common import UsageError
-from gitops_guard.drift import DriftInputError, drift_from_manifests, drift_from_plan
+from gitops_guard.drift import DriftInputError, combine, drift_from_manifests, drift_from_plan
 from gitops_guard.exit_codes import ExitCode, decide
 from gitops_guard.formats import Format
 from gitops_guard.models import Report, Severity
@@ -25,21 +25,6 @@ class DriftInputFailure(click.ClickException):
     """An input that cannot be used: one clear line, exit 3."""
 
     exit_code = int(ExitCode.SCANNER_FAILED)
-
-
-def _merge(reports: list[Report]) -> Report:
-    if len(reports) == 1:
-        return reports[0]
-    findings = sorted(
-        (f for r in reports for f in r.findings),
-        key=lambda f: (*f.sort_key, f.resource or "", f.message),
-    )
-    return Report(
-        findings=tuple(findings),
-        errors=tuple(e for r in reports for e in r.errors),
-        scanners=("drift",),
-        files_scanned=sum(r.files_scanned for r in reports),
-    )
 
 
 @click.command("drift")
@@ -129,7 +114,7 @@ def drift(
             reports.append(drift_from_manifests(manifests, live_file, default_namespace=namespace))
     except DriftInputError as exc:
         raise DriftInputFailure(str(exc)) from None
-    report = _merge(reports)
+    report = combine(reports)
     width = shutil.get_terminal_size((120, 24)).columns if tty else 120
     output.emit(report, dests, color=tty and "NO_COLOR" not in os.environ, width=width)
     return int(decide(report, Severity.parse(fail_on)))
