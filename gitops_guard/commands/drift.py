@@ -11,25 +11,10 @@ from pathlib import Path
 import click
 
 from gitops_guard.commands.common import emit, fail_on_option, format_options, plan_outputs
-from gitops_guard.drift import drift_from_manifests, drift_from_plan
+from gitops_guard.drift import combine, drift_from_manifests, drift_from_plan
 from gitops_guard.errors import UsageError
 from gitops_guard.exit_codes import decide
 from gitops_guard.models import Report, Severity
-
-
-def _merge(reports: list[Report]) -> Report:
-    if len(reports) == 1:
-        return reports[0]
-    findings = sorted(
-        (f for r in reports for f in r.findings),
-        key=lambda f: (*f.sort_key, f.resource or "", f.message),
-    )
-    return Report(
-        findings=tuple(findings),
-        errors=tuple(e for r in reports for e in r.errors),
-        scanners=("drift",),
-        files_scanned=sum(r.files_scanned for r in reports),
-    )
 
 
 @click.command("drift")
@@ -90,6 +75,6 @@ def drift(
         reports.append(drift_from_plan(plan_file))
     if manifests is not None and live_file is not None:
         reports.append(drift_from_manifests(manifests, live_file, default_namespace=namespace))
-    report = _merge(reports)
+    report = combine(reports)
     emit(report, dests)
     return decide(report, Severity.parse(fail_on))

@@ -1,4 +1,4 @@
-"""Small helpers shared by the Terraform and Kubernetes drift readers: paths, values, findings."""
+"""Small helpers shared by the Terraform and Kubernetes drift readers: paths and values."""
 
 from __future__ import annotations
 
@@ -6,11 +6,6 @@ import json
 import re
 from collections.abc import Iterable
 
-from gitops_guard.models import Finding, Report, ScanError
-
-SCANNER = "drift"
-TOOL = "gitops-guard"
-"""Findings name gitops-guard as their engine: Terraform and kubectl only produced the inputs."""
 SENSITIVE = "(sensitive)"
 ABSENT = "(absent)"
 
@@ -93,17 +88,3 @@ def summarize(changes: Iterable[str]) -> str:
     rest = len(items) - len(shown)
     text = "; ".join(shown)
     return f"{text}; (+{rest} more)" if rest else text
-
-
-def build_report(
-    findings: Iterable[Finding], errors: Iterable[ScanError], files: int, **extras: object
-) -> Report:
-    """A drift :class:`Report` with findings in a deterministic order."""
-    ordered = sorted(findings, key=lambda f: (*f.sort_key, f.resource or "", f.message))
-    return Report(
-        findings=tuple(ordered),
-        errors=tuple(errors),
-        scanners=(SCANNER,),
-        files_scanned=files,
-        extras=dict(extras),
-    )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gitops_guard.drift import DriftInputError, drift_from_manifests
-from gitops_guard.drift.kubernetes import _same_scalar, parse_quantity
+from gitops_guard.drift.kubernetes.compare import parse_quantity, same_scalar
 from gitops_guard.models import Severity
 
 FIXTURES = Path(__file__).parent / "fixtures" / "k8s"
@@ -288,7 +288,7 @@ def test_empty_kubectl_result_reports_everything_missing_or_not_compared(work: P
     ],
 )
 def test_value_normalisation(desired: object, live: object, path: str, equal: bool) -> None:
-    assert _same_scalar(desired, live, path) is equal
+    assert same_scalar(desired, live, path) is equal
 
 
 def test_parse_quantity() -> None:

@@ -1,51 +1,19 @@
-"""Terraform drift: read ``terraform show -json`` of a plan and report its ``resource_drift``.
+"""How bad a Terraform drift entry is: the severity tables and the security checks.
 
-``resource_drift`` lists the objects Terraform found changed outside Terraform when it refreshed
-state (``terraform plan -refresh-only`` shows nothing else). Each entry becomes one finding whose
-message lists the changed attribute paths with their values before and after; values that the plan
-marks sensitive (``before_sensitive``/``after_sensitive``) are shown as ``(sensitive)`` and never
-reach a rule either, because rules only see masked copies. Severity comes from the tables below
-(docs/drift.md lists them): a security-relevant change is high or critical, a tag or description
-change is low, anything else medium.
+Every check sees only *masked* values (:func:`gitops_guard.drift.terraform.diff.mask`), so a
+sensitive value cannot leak through a reason. docs/drift.md lists these tables.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from gitops_guard.drift.inputs import DriftInputError, decode, display_path, load_json, read_bytes
-from gitops_guard.drift.values import (
-    MISSING,
-    SCANNER,
-    SENSITIVE,
-    TOOL,
-    Absent,
-    build_report,
-    child,
-    clean,
-    same,
-    show,
-    summarize,
-)
-from gitops_guard.models import ErrorKind, Finding, Report, ScanError, Severity, stable_hash
-
-SUPPORTED_MAJOR_VERSIONS = ("0", "1")
-"""Plan JSON ``format_version`` majors read (0.1, 0.2, 1.0, 1.1, 1.2 ...). Terraform bumps the
-minor for additions, which are ignored, and would bump the major for a breaking change."""
-
-_ACTION_RULES = {
-    ("update",): "DRIFT-TF-UPDATE",
-    ("delete",): "DRIFT-TF-DELETE",
-    ("create",): "DRIFT-TF-CREATE",
-    ("delete", "create"): "DRIFT-TF-REPLACE",
-    ("create", "delete"): "DRIFT-TF-REPLACE",
-}
-_NOT_DRIFT_ACTIONS = {("no-op",), ("read",)}
+from gitops_guard.drift.terraform.diff import Change, as_json
+from gitops_guard.drift.values import MISSING, SENSITIVE, Absent, child, show
+from gitops_guard.models import Severity
 
 COSMETIC_ATTRIBUTES = frozenset(
     {"tags", "tags_all", "labels", "effective_labels", "terraform_labels", "description"}
@@ -99,18 +67,6 @@ _POLICY_KEY = re.compile(r"(^|_)policy$|^policy_(document|json)$|^access_policie
 _OFF_STRINGS = frozenset({"none", "disabled", "off", "false"})
 
 
-@dataclass(frozen=True)
-class Change:
-    """One changed attribute: its path and the (masked) values before and after."""
-
-    path: str
-    before: object
-    after: object
-
-    def render(self) -> str:
-        return f"{self.path}: {show(self.before)} -> {show(self.after)}"
-
-
 Hit = tuple[Severity, str]
 
 
@@ -120,254 +76,6 @@ class SecurityCheck:
 
     name: str
     check: Callable[[str, object, object], list[Hit]]
-
-
-def drift_from_plan(path: str | os.PathLike[str]) -> Report:
-    """Findings for every entry of ``resource_drift`` in a ``terraform show -json`` plan."""
-    shown = display_path(path)
-    text = decode(read_bytes(path, "plan"), "plan", shown)
-    plan = load_json(text, "plan", shown)
-    entries = _drift_entries(plan, shown)
-    findings: list[Finding] = []
-    search_from = max(text.find('"resource_drift"'), 0)
-    for entry in entries:
-        line, search_from = _line_of(text, entry["address"], search_from)
-        finding = _finding(entry, shown, line)
-        if finding is not None:
-            findings.append(finding)
-    errors = _version_notice(plan, shown) if isinstance(plan, dict) and not entries else []
-    return build_report(findings, errors, files=1)
-
-
-def _drift_entries(plan: object, shown: str) -> list[dict[str, object]]:
-    """Validate the plan's envelope and return its ``resource_drift`` entries."""
-    hint = "expected the output of `terraform show -json PLANFILE`"
-    if not isinstance(plan, dict):
-        raise DriftInputError(f"plan {shown} is not a Terraform plan ({hint})")
-    version = plan.get("format_version")
-    if not isinstance(version, str) or not re.fullmatch(r"\d+\.\d+(\.\d+)?", version):
-        raise DriftInputError(f"plan {shown} has no valid format_version ({hint})")
-    if version.split(".")[0] not in SUPPORTED_MAJOR_VERSIONS:
-        raise DriftInputError(
-            f"plan {shown} has format_version {version}; gitops-guard reads versions 0.x and 1.x"
-        )
-    if not any(k in plan for k in ("planned_values", "resource_changes", "resource_drift")):
-        if "values" in plan:
-            raise DriftInputError(
-                f"plan {shown} is Terraform state, not a plan ({hint}, not of the state)"
-            )
-        raise DriftInputError(f"plan {shown} is not a Terraform plan ({hint})")
-    drift = plan.get("resource_drift", [])  # omitted when there is no drift
-    if drift is None:
-        drift = []
-    if not isinstance(drift, list):
-        raise DriftInputError(f"plan {shown}: resource_drift is not a list")
-    for index, entry in enumerate(drift):
-        problem = _entry_problem(entry)
-        if problem:
-            raise DriftInputError(f"plan {shown}: resource_drift[{index}] {problem}")
-    return drift
-
-
-def _entry_problem(entry: object) -> str | None:
-    if not isinstance(entry, dict):
-        return "is not an object"
-    if not isinstance(entry.get("address"), str) or not entry["address"]:
-        return "has no address"
-    change = entry.get("change")
-    if not isinstance(change, dict):
-        return "has no change"
-    actions = change.get("actions")
-    if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
-        return "has no list of actions"
-    if not isinstance(entry.get("type", ""), str):
-        return "has a type that is not a string"
-    return None
-
-
-def _version_notice(plan: dict[str, object], shown: str) -> list[ScanError]:
-    """Terraform before 0.15.4 never records drift: say so rather than report a silent pass."""
-    version = plan.get("terraform_version")
-    match = re.match(r"(\d+)\.(\d+)\.(\d+)", version) if isinstance(version, str) else None
-    if match and tuple(int(p) for p in match.groups()) < (0, 15, 4):
-        message = f"Terraform {version} does not record drift in plans (0.15.4 or later does)"
-        return [ScanError(SCANNER, message, path=shown, kind=ErrorKind.SKIPPED)]
-    return []
-
-
-def _line_of(text: str, address: object, start: int) -> tuple[int, int]:
-    """Line of ``"address": ADDRESS`` at or after ``start`` (1 when not found)."""
-    pattern = re.compile(r'"address"\s*:\s*' + re.escape(json.dumps(address)))
-    match = pattern.search(text, start)
-    if match is None:
-        return 1, start
-    return text.count("\n", 0, match.start()) + 1, match.end()
-
-
-def _finding(entry: dict[str, object], shown: str, line: int) -> Finding | None:
-    change = entry["change"]
-    assert isinstance(change, dict)  # checked by _entry_problem
-    actions = tuple(change["actions"])
-    if actions in _NOT_DRIFT_ACTIONS or not actions:
-        return None
-    rule = _ACTION_RULES.get(actions, "DRIFT-TF-UPDATE")
-    address = clean(str(entry["address"]))
-    rtype = clean(str(entry.get("type") or _type_of(address)))
-    before, after = change.get("before"), change.get("after")
-    b_marks, a_marks = change.get("before_sensitive"), change.get("after_sensitive")
-    changes: list[Change] = []
-    _diff(before, after, b_marks, a_marks, "", changes)
-    severity, reasons = _classify(rule, rtype, mask(before, b_marks), mask(after, a_marks), changes)
-    if rule == "DRIFT-TF-DELETE":
-        what = "was deleted outside Terraform"
-    elif rule == "DRIFT-TF-CREATE":
-        what = "was created outside Terraform"
-    else:
-        what = "changed outside Terraform"
-    message = f"{address} ({rtype}) {what}"
-    if reasons:
-        message += " [" + "; ".join(reasons) + "]"
-    if rule != "DRIFT-TF-DELETE":
-        details = summarize(c.render() for c in changes)
-        message += f": {details}" if details else " (no attribute differs once normalised)"
-    return Finding(
-        scanner=SCANNER,
-        tool=TOOL,
-        rule_id=rule,
-        severity=severity,
-        message=clean(message),
-        path=shown,
-        line=line,
-        end_line=line,
-        resource=address,
-        anchor=stable_hash(rule, address, *sorted(c.render() for c in changes)),
-    )
-
-
-def _type_of(address: str) -> str:
-    """``aws_s3_bucket`` from ``module.x.aws_s3_bucket.logs["a"]`` (older entries lack ``type``)."""
-    parts = [p for p in re.sub(r"\[[^\]]*\]", "", address).split(".") if p]
-    while len(parts) >= 2 and parts[0] == "module":
-        parts = parts[2:]
-    if parts and parts[0] == "data":
-        parts = parts[1:]
-    return parts[0] if parts else ""
-
-
-def _classify(
-    rule: str, rtype: str, before: object, after: object, changes: Sequence[Change]
-) -> tuple[Severity, list[str]]:
-    """Severity and reasons of one drift entry, from masked values only."""
-    if rule == "DRIFT-TF-DELETE":
-        if any(fnmatchcase(rtype, p) for p in SECURITY_CONTROL_TYPES):
-            return Severity.HIGH, ["security control removed"]
-        return Severity.MEDIUM, []
-    hits = [hit for check in SECURITY_CHECKS for hit in check.check(rtype, before, after)]
-    if hits:
-        worst = max((s for s, _ in hits), key=lambda s: s.rank)
-        return worst, list(dict.fromkeys(reason for _, reason in hits))
-    if not changes:
-        return Severity.INFO, []
-    if all(_root(c.path) in COSMETIC_ATTRIBUTES for c in changes):
-        return Severity.LOW, []
-    return Severity.MEDIUM, []
-
-
-def _root(path: str) -> str:
-    return re.split(r"[.\[]", path, maxsplit=1)[0]
-
-
-# --- masking and diffing ------------------------------------------------------------------------
-
-
-def _sub(marks: object, key: object) -> object:
-    """The sensitivity marks of one child (marks mirror the value: ``true``, objects, arrays)."""
-    if marks is True:
-        return True
-    if isinstance(marks, dict) and isinstance(key, str):
-        return marks.get(key, False)
-    if isinstance(marks, list) and isinstance(key, int) and key < len(marks):
-        return marks[key]
-    return False
-
-
-def mask(value: object, marks: object) -> object:
-    """``value`` with every part that ``marks`` flags as sensitive replaced by ``(sensitive)``."""
-    if isinstance(value, Absent):
-        return value
-    if marks is True:
-        return SENSITIVE
-    if isinstance(value, dict) and isinstance(marks, dict):
-        return {k: mask(v, _sub(marks, k)) for k, v in value.items()}
-    if isinstance(value, list) and isinstance(marks, list):
-        return [mask(v, _sub(marks, i)) for i, v in enumerate(value)]
-    return value
-
-
-def _as_json(value: object) -> object:
-    """A string holding a JSON object or array (IAM policies) is compared as what it holds."""
-    if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
-        try:
-            return json.loads(value)
-        except (ValueError, RecursionError):
-            return value
-    return value
-
-
-def _compact(value: object) -> object:
-    """A block without its empty attributes, for showing a whole added or removed block."""
-    if isinstance(value, dict):
-        return {k: v for k, v in value.items() if v not in (None, "", [], {})}
-    return value
-
-
-def _diff(
-    b: object, a: object, b_marks: object, a_marks: object, path: str, out: list[Change]
-) -> None:
-    """Append the changed leaves (or smallest changed subtrees) between ``b`` and ``a``."""
-    if b_marks is True or a_marks is True:
-        if not same(b, a):
-            out.append(Change(path or "(all)", mask(b, b_marks), mask(a, a_marks)))
-        return
-    if isinstance(b, str) and isinstance(a, str):
-        b, a = _as_json(b), _as_json(a)
-    if same(b, a):
-        return
-    if isinstance(b, dict) and isinstance(a, dict):
-        for key in sorted(set(b) | set(a), key=str):
-            sub = child(path, key)
-            _diff(
-                b.get(key, MISSING),
-                a.get(key, MISSING),
-                _sub(b_marks, key),
-                _sub(a_marks, key),
-                sub,
-                out,
-            )
-        return
-    nested = (
-        isinstance(b, list)
-        and isinstance(a, list)
-        and any(isinstance(x, (dict, list)) for x in (*b, *a))
-    )
-    if nested and isinstance(b, list) and isinstance(a, list):
-        if len(b) == len(a):
-            for i, (x, y) in enumerate(zip(b, a, strict=True)):
-                _diff(x, y, _sub(b_marks, i), _sub(a_marks, i), f"{path}[{i}]", out)
-            return
-        # Different lengths (usually a set of blocks such as security group rules): report the
-        # items that are only on one side instead of a misleading index-by-index comparison.
-        for i, x in enumerate(b):
-            if not any(same(x, y) for y in a):
-                out.append(Change(f"{path}[{i}]", _compact(mask(x, _sub(b_marks, i))), MISSING))
-        for i, y in enumerate(a):
-            if not any(same(x, y) for x in b):
-                out.append(Change(f"{path}[{i}]", MISSING, _compact(mask(y, _sub(a_marks, i)))))
-        return
-    out.append(Change(path or "(all)", mask(b, b_marks), mask(a, a_marks)))
-
-
-# --- security checks ----------------------------------------------------------------------------
 
 
 def _dicts(value: object) -> list[dict[str, object]]:
@@ -543,7 +251,7 @@ def _policy_documents(value: object) -> list[dict[str, object]]:
         elif isinstance(item, list):
             stack.extend((key, v) for v in item)
         elif isinstance(item, str) and _POLICY_KEY.search(key):
-            parsed = _as_json(item)
+            parsed = as_json(item)
             if isinstance(parsed, dict):
                 stack.append((key, parsed))
     return docs
@@ -600,3 +308,26 @@ SECURITY_CHECKS: tuple[SecurityCheck, ...] = (
     SecurityCheck("IAM widened", _iam_widened),
 )
 """Checks run on every update, create or replace (deletes use :data:`SECURITY_CONTROL_TYPES`)."""
+
+
+def classify(
+    rule: str, rtype: str, before: object, after: object, changes: Sequence[Change]
+) -> tuple[Severity, list[str]]:
+    """Severity and reasons of one drift entry, from masked values only."""
+    if rule == "DRIFT-TF-DELETE":
+        if any(fnmatchcase(rtype, p) for p in SECURITY_CONTROL_TYPES):
+            return Severity.HIGH, ["security control removed"]
+        return Severity.MEDIUM, []
+    hits = [hit for check in SECURITY_CHECKS for hit in check.check(rtype, before, after)]
+    if hits:
+        worst = max((s for s, _ in hits), key=lambda s: s.rank)
+        return worst, list(dict.fromkeys(reason for _, reason in hits))
+    if not changes:
+        return Severity.INFO, []
+    if all(_root(c.path) in COSMETIC_ATTRIBUTES for c in changes):
+        return Severity.LOW, []
+    return Severity.MEDIUM, []
+
+
+def _root(path: str) -> str:
+    return re.split(r"[.\[]", path, maxsplit=1)[0]
