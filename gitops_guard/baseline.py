@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_guard.atomic import atomic_write
+from gitops_guard.dedupe import fingerprints
 from gitops_guard.errors import UsageError
 from gitops_guard.models import FINGERPRINT_VERSION, Finding
 
@@ -77,11 +78,14 @@ class Baseline:
 
     @classmethod
     def from_findings(cls, findings: Iterable[Finding]) -> Baseline:
+        """Every problem of ``findings``: a merged finding counts for each fingerprint merged
+        into it, a repeated one for each occurrence."""
         counts: Counter[str] = Counter()
         first: dict[str, Finding] = {}
         for f in findings:
-            counts[f.fingerprint] += 1
-            first.setdefault(f.fingerprint, f)
+            for fp in fingerprints(f):
+                counts[fp] += 1
+                first.setdefault(fp, f)
         return cls(
             tuple(
                 Entry(fp, first[fp].path, first[fp].rule_id, first[fp].scanner, n)
@@ -97,14 +101,16 @@ class Baseline:
 
     def filter(self, findings: Sequence[Finding]) -> tuple[list[Finding], int]:
         """Findings not covered by the baseline, and how many were hidden. Each entry hides at
-        most ``count`` findings with its fingerprint (the first ones in report order)."""
+        most ``count`` occurrences of its fingerprint (the first ones in report order); a finding
+        that stands for several problems (merged, repeated) is hidden only when every one of them
+        is still covered."""
         remaining = self.counts()
         kept: list[Finding] = []
         hidden = 0
         for f in sorted(findings, key=lambda x: x.sort_key):
-            fp = f.fingerprint
-            if remaining[fp] > 0:
-                remaining[fp] -= 1
+            needed = Counter(fingerprints(f))
+            if all(remaining[fp] >= n for fp, n in needed.items()):
+                remaining.subtract(needed)
                 hidden += 1
             else:
                 kept.append(f)

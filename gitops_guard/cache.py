@@ -67,14 +67,8 @@ def _finding_to(f: Finding) -> dict[str, object]:
     d = f.to_dict()
     d.pop("fingerprint")
     d.pop("sources")
+    d["merged"] = d.pop("merged_fingerprints")
     d["anchor"] = f.anchor
-    d.update(
-        occurrences=list(f.occurrences),
-        merged=list(f.merged),
-        also_in=list(f.also_in),
-        commit=f.commit,
-        fix=f.fix,
-    )
     return d
 
 

@@ -1,76 +1,201 @@
-"""Report one problem once, even when several engines (or one engine twice) report it.
+"""One problem, one finding: merge what several engines (or one engine twice) report on one object.
 
-Two findings are the same problem when they are on the same file and line and either carry the same
-rule of the same tool, or belong to the same *topic* below (a hard-coded password found by Bandit
-B105 and by detect-secrets; an unpinned image found by Checkov and by our GitOps rules). The
-survivor is the most severe one (ties: the more specific engine, see ``_PREFERENCE``); it names the
-others in ``Finding.sources``.
+Two findings of one file are one problem when
+
+* they carry the same rule of the same tool on the same line and object (a repeat), or
+* they share a *topic* (``data/topics.toml``: a problem class several engines test, such as a
+  mutable image, a hard-coded secret, a pod without a NetworkPolicy) and sit on one object: one's
+  line inside the other's ``line..end_line``, and not two different objects of one tool.
+
+A merged finding keeps the most severe member's rule (ties: the more specific engine, then the
+narrower range), the highest severity, every other member as a source (``tool:rule``) and every
+other member's fingerprint in :attr:`~gitops_guard.models.Finding.merged`, so a baseline hides it
+only when every problem merged into it was accepted. Of one rule, a group holds one finding per
+line: twelve unpinned images are twelve findings, each joined by the object-level check of
+another engine at most once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import replace
+import functools
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from importlib import resources
 
 from gitops_guard.models import Finding
 
-#: rule id -> topic. Rules of different engines that describe the same problem.
-TOPICS: dict[str, str] = {
-    # Hard-coded credentials: Bandit's string checks vs detect-secrets' detectors.
-    "B105": "hardcoded-secret",
-    "B106": "hardcoded-secret",
-    "B107": "hardcoded-secret",
-    # Image not pinned / mutable tag: Checkov's Dockerfile and Kubernetes checks vs GG005.
-    "CKV_DOCKER_7": "mutable-image",
-    "CKV_K8S_14": "mutable-image",
-    "CKV_K8S_43": "mutable-image",
-    "GG005": "mutable-image",
-    # Plaintext Kubernetes Secret: our GG002 vs a secret detector on the same line.
-    "GG002": "hardcoded-secret",
-    # Checkov's hard-coded credential checks (provider keys, Lambda environment, EC2 / VM user
-    # data) vs detect-secrets on the same line.
-    "CKV_AWS_41": "hardcoded-secret",
-    "CKV_AWS_45": "hardcoded-secret",
-    "CKV_AWS_46": "hardcoded-secret",
-    "CKV_AZURE_45": "hardcoded-secret",
-}
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
 
+#: Every finding of the secrets scanner is about a hard-coded secret.
+SECRET_TOPIC = "hardcoded-secret"
 #: Lower wins when severities tie: the engine whose rule is the more specific.
-_PREFERENCE = {"secrets": 0, "gitops": 1, "iac": 2, "dockerfile": 2, "source": 3}
+_PREFERENCE = {"gitops": 0, "secrets": 1, "iac": 2, "dockerfile": 2, "actions": 2, "source": 3}
+#: Secret detectors that flag a shape (any keyword, any random-looking string) rather than a
+#: provider's format: a provider detector or a GitOps rule says more.
+GENERIC_SECRET_RULES = frozenset(
+    {"KeywordDetector", "Base64HighEntropyString", "HexHighEntropyString"}
+)
+
+
+@functools.cache
+def _topics_by_rule() -> dict[str, frozenset[str]]:
+    data = tomllib.loads(
+        resources.files("gitops_guard").joinpath("data/topics.toml").read_text("utf-8")
+    )
+    out: dict[str, set[str]] = {}
+    for name, rules in data.items():
+        for rule in rules:
+            out.setdefault(str(rule), set()).add(name)
+    return {rule: frozenset(names) for rule, names in out.items()}
+
+
+def topics(finding: Finding) -> frozenset[str]:
+    """The problem classes ``finding`` belongs to (empty: it merges only with its repeats)."""
+    found = _topics_by_rule().get(finding.rule_id, frozenset())
+    return found | {SECRET_TOPIC} if finding.scanner == "secrets" else found
 
 
 def topic(finding: Finding) -> str | None:
-    if finding.scanner == "secrets":
-        return "hardcoded-secret"
-    return TOPICS.get(finding.rule_id)
+    """One topic of ``finding`` (the first by name), or None."""
+    return min(topics(finding), default=None)
 
 
-def _rank(f: Finding) -> tuple[int, int, str, str, str]:
+#: rule id -> its first topic, for reading (``data/topics.toml`` is the source).
+TOPICS: dict[str, str] = {rule: min(names) for rule, names in _topics_by_rule().items()}
+
+
+def _rank(f: Finding) -> tuple[int, int, int, int, str, str, str]:
     # The fingerprint breaks the last ties, so the survivor (and so the fingerprint a baseline or
     # SARIF records) never depends on the order engines reported in: detect-secrets yields two
     # KeywordDetector secrets on one line in hash-seed order.
-    return (-f.severity.rank, _PREFERENCE.get(f.scanner, 9), f.tool, f.rule_id, f.fingerprint)
+    return (
+        -f.severity.rank,
+        _PREFERENCE.get(f.scanner, 9),
+        int(f.rule_id in GENERIC_SECRET_RULES),
+        max(0, (f.end_line or f.line) - f.line),
+        f.tool,
+        f.rule_id,
+        f.fingerprint,
+    )
+
+
+def _end(f: Finding) -> int:
+    return max(f.line, f.end_line)
+
+
+@dataclass
+class _Group:
+    members: list[Finding] = field(default_factory=list)
+    topics: set[str] = field(default_factory=set)
+    last: int = 0
+    """The last line any member covers: findings come in line order, so a group whose last
+    line is above a finding's line can never take it (or any later one)."""
+
+    def repeats(self, f: Finding) -> bool:
+        return any(
+            m.tool == f.tool
+            and m.rule_id == f.rule_id
+            and m.line == f.line
+            and m.resource == f.resource
+            for m in self.members
+        )
+
+    def twin(self, f: Finding, mine: frozenset[str]) -> bool:
+        if not mine & self.topics:
+            return False
+        name = f"{f.tool}:{f.rule_id}"
+        if any(
+            (m.tool == f.tool and m.rule_id == f.rule_id) or name in m.sources for m in self.members
+        ):
+            return False  # one finding per line of one rule
+        for m in self.members:
+            if m.tool == f.tool and m.resource and f.resource and m.resource != f.resource:
+                return False  # two objects of one engine
+        return any(m.line <= f.line <= _end(m) or f.line <= m.line <= _end(f) for m in self.members)
+
+    def add(self, f: Finding, mine: frozenset[str]) -> None:
+        self.members.append(f)
+        self.topics |= mine
+        self.last = max(self.last, _end(f))
+
+    def merged(self) -> Finding:
+        if len(self.members) == 1:
+            return self.members[0]
+        ordered = sorted(self.members, key=_rank)
+        primary, others = ordered[0], ordered[1:]
+        own = f"{primary.tool}:{primary.rule_id}"
+        sources = {f"{m.tool}:{m.rule_id}" for m in others} | set().union(
+            *(m.sources for m in self.members)
+        )
+        fingerprints = {m.fingerprint for m in others} | set().union(
+            *(m.merged for m in self.members)
+        )
+        also_in = set().union(*(m.also_in for m in self.members))
+        occurrences = set().union(*(m.occurrences for m in self.members))
+        return replace(
+            primary,
+            sources=tuple(sorted(sources - {own})),
+            merged=tuple(sorted(fingerprints - {primary.fingerprint})),
+            also_in=tuple(sorted(also_in)),
+            occurrences=tuple(sorted(occurrences - {primary.line})),
+            fix=primary.fix or next((m.fix for m in ordered if m.fix), None),
+        )
+
+
+def _order(f: Finding) -> tuple[str, int, int, str, str, str, str, str]:
+    return (
+        f.path,
+        f.line,
+        _end(f),
+        f.tool,
+        f.rule_id,
+        f.resource or "",
+        f.fingerprint,
+        f.message,
+    )
 
 
 def dedupe(findings: Iterable[Finding]) -> list[Finding]:
-    groups: dict[tuple[str, ...], list[Finding]] = {}
-    for f in findings:
-        t = topic(f)
-        key = (
-            (f.path, str(f.line), "topic", t)
-            if t is not None
-            else (f.path, str(f.line), f.tool, f.rule_id, f.resource or "")
+    """Merge repeats and cross-engine twins (see the module docstring); the result does not depend
+    on the order of ``findings``, and merging it again changes nothing."""
+    out = _merge_once(findings)
+    while True:  # a merged finding may now meet a twin neither member met alone
+        again = _merge_once(out)
+        if len(again) == len(out):
+            return out
+        out = again
+
+
+def _merge_once(findings: Iterable[Finding]) -> list[Finding]:
+    done: list[_Group] = []
+    open_groups: list[_Group] = []
+    path = None
+    for f in sorted(findings, key=_order):
+        if f.path != path:
+            done.extend(open_groups)
+            open_groups, path = [], f.path
+        elif open_groups and min(g.last for g in open_groups) < f.line:
+            done.extend(g for g in open_groups if g.last < f.line)
+            open_groups = [g for g in open_groups if g.last >= f.line]
+        mine = topics(f)
+        home = next((g for g in open_groups if g.repeats(f)), None) or next(
+            (g for g in open_groups if g.twin(f, mine)), None
         )
-        groups.setdefault(key, []).append(f)
-    out: list[Finding] = []
-    for group in groups.values():
-        if len(group) == 1:
-            out.append(group[0])
-            continue
-        group.sort(key=_rank)
-        primary = group[0]
-        others = sorted(
-            {f"{f.tool}:{f.rule_id}" for f in group[1:]} - {f"{primary.tool}:{primary.rule_id}"}
-        )
-        out.append(replace(primary, sources=tuple(others)))
-    return out
+        if home is not None:
+            home.add(f, mine)
+        else:
+            fresh = _Group()
+            fresh.add(f, mine)
+            open_groups.append(fresh)
+    done.extend(open_groups)
+    return [g.merged() for g in done]
+
+
+def fingerprints(finding: Finding) -> Sequence[str]:
+    """Every problem ``finding`` stands for: its own fingerprint once per occurrence, then each
+    merged one (what a baseline records and must hold to hide it)."""
+    return (finding.fingerprint,) * (1 + len(finding.occurrences)) + finding.merged

@@ -139,6 +139,11 @@ class Finding:
             "resource": self.resource,
             "help_url": self.help_url,
             "sources": list(self.sources),
+            "merged_fingerprints": list(self.merged),
+            "occurrences": list(self.occurrences),
+            "also_in": list(self.also_in),
+            "commit": self.commit,
+            "fix": self.fix,
         }
 
 

@@ -4,6 +4,7 @@ files, and property-based round trips and fuzzing."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import textwrap
 from pathlib import Path
@@ -127,7 +128,9 @@ def test_baseline_records_exactly_what_scan_reports(cli, in_git_dir: Path) -> No
     recorded = sorted((e["fingerprint"], e["count"]) for e in doc["findings"])
     counts: dict[str, int] = {}
     for f in reported:
-        counts[f["fingerprint"]] = counts.get(f["fingerprint"], 0) + 1
+        every = [f["fingerprint"]] * (1 + len(f["occurrences"])) + f["merged_fingerprints"]
+        for fp in every:
+            counts[fp] = counts.get(fp, 0) + 1
     assert recorded == sorted(counts.items())
     # the baseline file itself (fingerprints: hex strings) is never scanned
     again = scan(cli, "--no-baseline").json["findings"]
@@ -288,3 +291,31 @@ def test_duplicate_entries_take_the_larger_count() -> None:
         "findings": [{**entry, "count": 2}, {**entry, "count": 1}],
     }
     assert loads(json.dumps(doc)).entries == (Entry(fp, "a.py", "B1", "source", 2),)
+
+
+def test_a_merged_finding_is_hidden_only_when_every_merged_problem_is_accepted() -> None:
+    """A token added to an already-baselined line merges with the old finding: still new."""
+    from gitops_guard.dedupe import dedupe
+
+    old = mk("app.py", "KeywordDetector", "old-token", line=4)
+    new = mk("app.py", "GitHubTokenDetector", "new-token", line=4)
+    old, new = (dataclasses.replace(f, scanner="secrets") for f in (old, new))
+    accepted = Baseline.from_findings(dedupe([old]))
+    (merged,) = dedupe([old, new])
+    assert set(merged.merged) | {merged.fingerprint} == {old.fingerprint, new.fingerprint}
+    kept, hidden = accepted.filter([merged])
+    assert kept == [merged] and hidden == 0
+    # once both are accepted, the merged finding is hidden; the baseline records both
+    both = Baseline.from_findings([merged])
+    assert {e.fingerprint for e in both.entries} == {old.fingerprint, new.fingerprint}
+    assert both.filter([merged]) == ([], 1)
+
+
+def test_a_repeated_finding_counts_every_occurrence() -> None:
+    one = dataclasses.replace(mk("app.py", "KeywordDetector", "tok", line=3), occurrences=(9, 12))
+    base = Baseline.from_findings([one])
+    assert [(e.fingerprint, e.count) for e in base.entries] == [(one.fingerprint, 3)]
+    assert Baseline.from_findings([dataclasses.replace(one, occurrences=(9,))]).filter([one]) == (
+        [one],
+        0,
+    )

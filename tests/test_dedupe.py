@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -140,3 +141,84 @@ def test_survivor_does_not_depend_on_input_order() -> None:
         "secrets", "detect-secrets", "KeywordDetector", Severity.HIGH, "m", "p", 4, anchor="b"
     )
     assert [x.fingerprint for x in dedupe([a, b])] == [x.fingerprint for x in dedupe([b, a])]
+
+
+def span(
+    scanner: str,
+    tool: str,
+    rule: str,
+    line: int,
+    end: int,
+    sev: Severity = Severity.MEDIUM,
+    resource: str | None = None,
+    path: str = "deploy.yaml",
+) -> Finding:
+    return Finding(scanner, tool, rule, sev, rule, path, line, end, resource=resource)
+
+
+def test_twins_merge_by_line_range_not_line_alone() -> None:
+    """GG005 on the image line inside the Deployment that CKV_K8S_43 reports (lines 1-22)."""
+    gg = span("gitops", "gitops-guard", "GG005", 21, 21, resource="nginx:alpine")
+    ckv = span("iac", "checkov", "CKV_K8S_43", 1, 22, resource="Deployment.ns.web")
+    (one,) = dedupe([ckv, gg])
+    assert one.rule_id == "GG005" and one.sources == ("checkov:CKV_K8S_43",)
+    assert one.merged == (ckv.fingerprint,)
+    # the survivor carries the highest severity of the group
+    (high,) = dedupe([replace(ckv, severity=Severity.HIGH), gg])
+    assert high.severity is Severity.HIGH
+
+
+def test_one_finding_per_image_and_the_object_check_joins_once() -> None:
+    ckv = span("iac", "checkov", "CKV_K8S_43", 1, 40, resource="Deployment.ns.web")
+    a = span("gitops", "gitops-guard", "GG005", 20, 20, resource="nginx:alpine")
+    b = span("gitops", "gitops-guard", "GG005", 30, 30, resource="redis:7")
+    out = dedupe([ckv, a, b])
+    assert sorted(f.line for f in out) == [20, 30]
+    assert sum("checkov:CKV_K8S_43" in f.sources for f in out) == 1
+
+
+def test_same_rule_on_one_line_for_different_objects_stays_apart() -> None:
+    """Twelve unpinned images in one kustomization's `images:` are twelve findings."""
+    images = [
+        span("gitops", "gitops-guard", "GG005", 5, 5, resource=f"img{i}:latest") for i in range(12)
+    ]
+    assert len(dedupe(images)) == 12
+
+
+def test_two_objects_of_one_engine_never_merge() -> None:
+    a = span("iac", "checkov", "CKV_K8S_14", 1, 30, resource="Deployment.ns.a")
+    b = span("iac", "checkov", "CKV_K8S_43", 10, 20, resource="Deployment.ns.b")
+    assert len(dedupe([a, b])) == 2
+
+
+def test_gitops_rule_beats_a_generic_secret_detector_of_equal_severity() -> None:
+    gg = span("gitops", "gitops-guard", "GG002", 8, 8, Severity.HIGH, "Secret.ns.db")
+    kw = span("secrets", "detect-secrets", "KeywordDetector", 8, 8, Severity.HIGH)
+    (one,) = dedupe([kw, gg])
+    assert one.rule_id == "GG002" and one.sources == ("detect-secrets:KeywordDetector",)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.builds(
+            span,
+            st.sampled_from(["secrets", "iac", "gitops", "source"]),
+            st.sampled_from(["detect-secrets", "checkov", "gitops-guard", "bandit"]),
+            st.sampled_from(["KeywordDetector", "CKV_K8S_43", "GG005", "GG002", "B105"]),
+            st.integers(1, 6),
+            st.integers(1, 9),
+            st.sampled_from(list(Severity)),
+            st.sampled_from([None, "a", "b"]),
+        ),
+        max_size=20,
+    )
+)
+def test_merging_keeps_every_fingerprint_and_is_order_independent(findings: list[Finding]) -> None:
+    out = dedupe(findings)
+    kept = sorted(fp for f in out for fp in (f.fingerprint, *f.merged))
+    assert set(kept) == {f.fingerprint for f in findings}
+    assert sorted(x.fingerprint for x in dedupe(list(reversed(findings)))) == sorted(
+        x.fingerprint for x in out
+    )
+    assert len(dedupe(out)) == len(out)

@@ -12,7 +12,7 @@ from gitops_guard import __version__
 from gitops_guard.formats import RenderOptions
 from gitops_guard.models import Report
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def summary(report: Report) -> dict[str, object]:
