@@ -1,4 +1,5 @@
-"""What every GitOps rule module shares: the rule catalogue, parsed files, finding construction."""
+"""What every GitOps rule module shares: the rule catalogue, the kinds of files, parsed files and
+the Kubernetes objects in them."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from dataclasses import dataclass, field
 
 from yaml.nodes import Node
 
-from gitops_guard.models import Finding, Severity, stable_hash
+from gitops_guard.models import Severity
 from gitops_guard.scanners.gitops import _yaml as y
 from gitops_guard.scanners.interface import Rule
-from gitops_guard.targets import Target
+from gitops_guard.targets import Kind, Target
 
 SCANNER = "gitops"
 TOOL = "gitops-guard"
@@ -79,33 +80,10 @@ RULES: tuple[Rule, ...] = (
 )
 RULE_BY_ID = {r.id: r for r in RULES}
 
-
-def finding(
-    rule_id: str,
-    severity: Severity,
-    message: str,
-    path: str,
-    line: int,
-    *,
-    resource: str | None = None,
-    anchor: tuple[str, ...] = (),
-    end_line: int = 0,
-) -> Finding:
-    """A finding of this scanner; ``anchor`` parts describe *what* is flagged (never a value)."""
-    return Finding(
-        scanner=SCANNER,
-        tool=TOOL,
-        rule_id=rule_id,
-        severity=severity,
-        message=message,
-        path=path,
-        line=line,
-        end_line=end_line or line,
-        resource=resource,
-        help_url=RULE_BY_ID[rule_id].help_url,
-        anchor=stable_hash("gitops-guard/gitops", rule_id, *anchor)[:24] if anchor else "",
-        confidence="high",
-    )
+#: Files read as CI pipelines (GG001 and the GitLab rules).
+CI_KINDS = frozenset({Kind.CI, Kind.GITHUB_ACTIONS, Kind.GITLAB_CI})
+#: Files whose text is parsed as YAML (besides any ``*.yml`` / ``*.yaml`` file).
+YAML_KINDS = frozenset({Kind.KUBERNETES, Kind.HELM_VALUES, Kind.KUSTOMIZE, Kind.YAML})
 
 
 @dataclass
@@ -121,6 +99,11 @@ class Parsed:
     @property
     def path(self) -> str:
         return self.target.path
+
+    @property
+    def unusable(self) -> bool:
+        """YAML that gave no document at all (refused or unparsable): nothing to check."""
+        return self.problem is not None and not self.docs
 
     def objects(self) -> list[K8sObject]:
         """The Kubernetes-shaped documents (``kind`` + ``apiVersion``), ``List`` items expanded."""
@@ -153,6 +136,12 @@ class K8sObject:
     def ref(self) -> str:
         ns = self.namespace or ""
         return f"{self.kind}.{ns}.{self.name}" if ns else f"{self.kind}.{self.name}"
+
+
+def is_yaml(target: Target) -> bool:
+    """True for files parsed as YAML: by kind, or by a ``.yml`` / ``.yaml`` name."""
+    name = target.path.rsplit("/", 1)[-1]
+    return bool(target.kinds & YAML_KINDS) or name.lower().endswith((".yml", ".yaml"))
 
 
 def _objects_of(doc: Node) -> Iterator[K8sObject]:

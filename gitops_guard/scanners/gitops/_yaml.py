@@ -1,14 +1,11 @@
-"""A safe, line-aware YAML reader shared by the GitOps rules.
+"""The GitOps rules' view of YAML: documents composed by :mod:`gitops_guard.safeyaml`, read
+through small line-aware helpers.
 
 Documents are *composed*, never constructed: we keep PyYAML's node graph (every node has a
-``start_mark`` with its line) and read values through the small helpers below. Composing uses
-the safe loader's scanner, parser and resolver, never builds a Python object from a tag, and so
-cannot run code; unknown tags (GitLab ``!reference``, CloudFormation ``!Ref``) are harmless.
-
-Aliases do not copy nodes, so a "billion laughs" file composes small but would explode when
-walked. :class:`GuardedLoader` therefore caps the number of aliases, and :func:`load` measures
-each document's *expanded* size (shared nodes counted once per reference, cycles rejected)
-before any rule walks it.
+``start_mark`` with its line) and read values through the helpers below. Unknown tags (GitLab
+``!reference``, CloudFormation ``!Ref``) are harmless. :func:`load` reads every document under
+:data:`LIMITS` (aliases expanded at most 500,000 nodes, no recursive alias, bounded depth), keeping
+the documents before the first one that cannot be used.
 """
 
 from __future__ import annotations
@@ -16,80 +13,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-try:  # libyaml is much faster; fall back to the pure-Python parser.
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+from gitops_guard import safeyaml
 
-#: Most aliases a document may use; real CI files with anchors use a few dozen.
-MAX_ALIASES = 5_000
-#: Most nodes a document may expand to when aliases are followed.
-MAX_EXPANDED_NODES = 500_000
+#: What one document may cost the rules once its aliases are followed.
+LIMITS = safeyaml.Limits(max_nodes=500_000)
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _STR_TAG = "tag:yaml.org,2002:str"
 _NULL_TAG = "tag:yaml.org,2002:null"
 _TEMPLATE_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
-
-
-class YamlRejected(Exception):
-    """A document we refuse to walk (too many aliases, too large once expanded, recursive)."""
-
-
-class GuardedLoader(_BaseLoader):
-    """The safe loader (libyaml when available) whose documents are size-checked before use.
-
-    libyaml composes in C, so aliases cannot be counted while composing; they are counted, with
-    the expanded size, by :func:`expanded_size` as each document comes out of :meth:`next_doc`.
-    """
-
-    def next_doc(self) -> Node | None:
-        node = self.get_node()
-        if node is not None:
-            expanded_size(node)
-        return node
-
-
-def expanded_size(root: Node, limit: int = MAX_EXPANDED_NODES) -> int:
-    """Nodes in ``root`` with aliases expanded; raises :class:`YamlRejected` over ``limit``."""
-    memo: dict[int, int] = {}
-    active: set[int] = set()
-    aliases = 0
-
-    def size(node: Node) -> int:
-        nonlocal aliases
-        key = id(node)
-        if key in memo:
-            aliases += 1
-            if aliases > MAX_ALIASES:
-                raise YamlRejected(f"more than {MAX_ALIASES} YAML aliases")
-            return memo[key]
-        if key in active:
-            raise YamlRejected("recursive YAML alias")
-        total = 1
-        if isinstance(node, (MappingNode, SequenceNode)):
-            active.add(key)
-            children: list[Node] = []
-            if isinstance(node, MappingNode):
-                for k, v in node.value:
-                    children.extend((k, v))
-            else:
-                children.extend(node.value)
-            for child in children:
-                total += size(child)
-                if total > limit:
-                    raise YamlRejected(f"YAML document expands to more than {limit} nodes")
-            active.discard(key)
-        memo[key] = total
-        return total
-
-    return size(root)
 
 
 @dataclass(frozen=True)
@@ -101,40 +38,21 @@ class Loaded:
     templated: bool = False
 
 
-def read_text(path: Path) -> str:
-    """A file's text: UTF-8 (BOM or not), UTF-16 with a BOM, else UTF-8 with replacements."""
-    data = path.read_bytes()
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", "replace")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    return data.decode("utf-8", "replace")
-
-
 def load(text: str) -> Loaded:
     """Compose every document of ``text``; keep the good documents before an error."""
     docs: list[Node] = []
     templated = "{{" in text or "{%" in text
-    loader = GuardedLoader(text)
     try:
-        while loader.check_node():
-            node = loader.next_doc()
-            if node is None:  # pragma: no cover - check_node guarantees one
-                break
+        for node in safeyaml.compose_all(text, LIMITS):
             docs.append(node)
-    except YamlRejected as exc:
+    except safeyaml.LimitExceeded as exc:
         return Loaded(tuple(docs), str(exc), templated)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or type(exc).__name__
         if templated:
             return Loaded(tuple(docs), f"templated YAML ({{{{ }}}}) not parsed{where}", True)
-        return Loaded(tuple(docs), f"YAML not parsed: {problem}{where}")
-    except RecursionError:
-        return Loaded(tuple(docs), "YAML nested too deeply")
-    finally:
-        loader.dispose()
+        return Loaded(tuple(docs), f"YAML not parsed: {safeyaml.error_message(exc)}")
     return Loaded(tuple(docs), None, templated)
 
 

@@ -23,87 +23,83 @@ namespace, server), the application's name or namespace, its project, or the fil
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from yaml.nodes import Node
 
 from gitops_guard.models import Finding, Severity
 from gitops_guard.scanners.gitops import _yaml as y
-from gitops_guard.scanners.gitops._common import K8sObject, Parsed, finding, is_production
+from gitops_guard.scanners.gitops._common import K8sObject, Parsed, is_production
+from gitops_guard.scanners.gitops._rule import Check, Findings
+from gitops_guard.targets import Kind
 
-RULE = "GG003"
+if TYPE_CHECKING:
+    from gitops_guard.scanners.gitops._run import RunIndex
+
+ID = "GG003"
 IN_CLUSTER = ("https://kubernetes.default.svc", "https://kubernetes.default.svc/")
-ADMIN_PROJECTS = frozenset(
-    {
-        "default",
-        "admin",
-        "argocd",
-        "argo-cd",
-        "platform",
-        "system",
-        "infra",
-        "infrastructure",
-        "cluster-admin",
-        "bootstrap",
-        "cluster-addons",
-        "admins",
-        "platform-team",
-        "core",
-    }
+#: Project names that mean "the platform team's own project" (docs/rules/GG003.md).
+ADMIN_PROJECT = re.compile(
+    r"^(?:default|admins?|argo-?cd|platform(?:-team)?|system|infra(?:structure)?|"
+    r"cluster-(?:admin|addons)|bootstrap|core)$"
 )
 _PINNED_GIT = re.compile(r"^(?:[0-9a-f]{7,40}|v?\d+(?:\.\d+)+(?:[-+][0-9A-Za-z.\-]+)?)$")
 _PINNED_CHART = re.compile(r"^v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.\-]+)?$")
 
 
-def _project(p: Parsed, obj: K8sObject) -> list[Finding]:
-    out: list[Finding] = []
+def _wild_destination(dest: Node) -> tuple[str, ...] | None:
+    wild = tuple(k for k in ("server", "name", "namespace") if y.text(y.get(dest, k)) == "*")
+    return wild or None
+
+
+def _wild_resource(res: Node) -> tuple[str, ...] | None:
+    both = y.text(y.get(res, "group")) == "*" and y.text(y.get(res, "kind")) == "*"
+    return () if both else None
+
+
+#: AppProject wildcards: the list field, which entry is wild (and the wild keys), the severity
+#: and the message after "AppProject 'name' " ({wild}: the wild keys).
+_PROJECT_WILDCARDS: tuple[tuple[str, Callable[[Node], tuple[str, ...] | None], Severity, str], ...]
+_PROJECT_WILDCARDS = (
+    (
+        "sourceRepos",
+        lambda repo: () if y.text(repo) == "*" else None,
+        Severity.MEDIUM,
+        "allows every source repository ('*'); list the repositories its applications may "
+        "deploy from.",
+    ),
+    (
+        "destinations",
+        _wild_destination,
+        Severity.HIGH,
+        "allows any destination {wild} ('*'); name the clusters and namespaces the project may "
+        "deploy to.",
+    ),
+    (
+        "clusterResourceWhitelist",
+        _wild_resource,
+        Severity.HIGH,
+        "allows every cluster-scoped resource (group '*', kind '*'); whitelist only the kinds "
+        "its applications need.",
+    ),
+)
+
+
+def _project(out: Findings, obj: K8sObject) -> None:
     spec = y.get(obj.node, "spec")
-    for repo in y.items(y.get(spec, "sourceRepos")):
-        if y.text(repo) == "*":
-            out.append(
-                finding(
-                    RULE,
-                    Severity.MEDIUM,
-                    f"AppProject '{obj.name}' allows every source repository ('*'); list the "
-                    "repositories its applications may deploy from.",
-                    p.path,
-                    y.line(repo),
+    for key, wild_of, severity, message in _PROJECT_WILDCARDS:
+        for entry in y.items(y.get(spec, key)):
+            wild = wild_of(entry)
+            if wild is not None:
+                out.add(
+                    severity,
+                    f"AppProject '{obj.name}' " + message.format(wild="/".join(wild)),
+                    entry,
                     resource=obj.ref(),
-                    anchor=(obj.ref(), "sourceRepos"),
+                    anchor=(obj.ref(), key, *wild),
                 )
-            )
-            break
-    for dest in y.items(y.get(spec, "destinations")):
-        wild = [k for k in ("server", "name", "namespace") if y.text(y.get(dest, k)) == "*"]
-        if wild:
-            out.append(
-                finding(
-                    RULE,
-                    Severity.HIGH,
-                    f"AppProject '{obj.name}' allows any destination {'/'.join(wild)} ('*'); name "
-                    "the clusters and namespaces the project may deploy to.",
-                    p.path,
-                    y.line(dest),
-                    resource=obj.ref(),
-                    anchor=(obj.ref(), "destinations", *wild),
-                )
-            )
-            break
-    for res in y.items(y.get(spec, "clusterResourceWhitelist")):
-        if y.text(y.get(res, "group")) == "*" and y.text(y.get(res, "kind")) == "*":
-            out.append(
-                finding(
-                    RULE,
-                    Severity.HIGH,
-                    f"AppProject '{obj.name}' allows every cluster-scoped resource (group '*', "
-                    "kind '*'); whitelist only the kinds its applications need.",
-                    p.path,
-                    y.line(res),
-                    resource=obj.ref(),
-                    anchor=(obj.ref(), "clusterResourceWhitelist"),
-                )
-            )
-            break
-    return out
+                break
 
 
 def _moving(source: Node | None) -> str | None:
@@ -125,14 +121,13 @@ def _moving(source: Node | None) -> str | None:
     return f"branch '{rev}'"
 
 
-def _application(p: Parsed, obj: K8sObject, spec: Node | None, name: str) -> list[Finding]:
-    out: list[Finding] = []
+def _application(out: Findings, obj: K8sObject, spec: Node | None, name: str) -> None:
     dest = y.get(spec, "destination")
     server = y.text(y.get(dest, "server")) or ""
     dest_name = y.text(y.get(dest, "name")) or ""
     namespace = y.text(y.get(dest, "namespace")) or ""
     project = y.text(y.get(spec, "project")) or "default"
-    prod = is_production(server, dest_name, namespace, name, obj.namespace, project, p.path)
+    prod = is_production(server, dest_name, namespace, name, obj.namespace, project, out.path)
     kind = obj.kind
     if prod:
         sources = [y.get(spec, "source"), *y.items(y.get(spec, "sources"))]
@@ -140,66 +135,54 @@ def _application(p: Parsed, obj: K8sObject, spec: Node | None, name: str) -> lis
             why = _moving(source)
             if why is None or source is None:
                 continue
-            at: Node | None = y.get(source, "targetRevision") or source
-            out.append(
-                finding(
-                    RULE,
-                    Severity.MEDIUM,
-                    f"{kind} '{name}' deploys to production from a moving revision ({why}); pin "
-                    "targetRevision to a tag or commit and promote by changing it in git.",
-                    p.path,
-                    y.line(at),
-                    resource=obj.ref(),
-                    anchor=(obj.ref(), "targetRevision"),
-                )
+            out.add(
+                Severity.MEDIUM,
+                f"{kind} '{name}' deploys to production from a moving revision ({why}); pin "
+                "targetRevision to a tag or commit and promote by changing it in git.",
+                y.get(source, "targetRevision") or source,
+                resource=obj.ref(),
+                anchor=(obj.ref(), "targetRevision"),
             )
             break
-    if (server in IN_CLUSTER or dest_name == "in-cluster") and project not in ADMIN_PROJECTS:
-        at = y.get(dest, "server") or y.get(dest, "name") or dest
-        out.append(
-            finding(
-                RULE,
-                Severity.MEDIUM,
-                f"{kind} '{name}' of project '{project}' deploys to the in-cluster destination (the"
-                " cluster running Argo CD); keep tenant projects off the control-plane cluster.",
-                p.path,
-                y.line(at),
-                resource=obj.ref(),
-                anchor=(obj.ref(), "in-cluster"),
-            )
+    if (server in IN_CLUSTER or dest_name == "in-cluster") and not ADMIN_PROJECT.match(project):
+        out.add(
+            Severity.MEDIUM,
+            f"{kind} '{name}' of project '{project}' deploys to the in-cluster destination (the"
+            " cluster running Argo CD); keep tenant projects off the control-plane cluster.",
+            y.get(dest, "server") or y.get(dest, "name") or dest,
+            resource=obj.ref(),
+            anchor=(obj.ref(), "in-cluster"),
         )
     automated_key = y.key_node(y.get(spec, "syncPolicy"), "automated")
     automated = y.get(spec, "syncPolicy", "automated")
     if prod and automated_key is not None and y.boolean(y.get(automated, "enabled")) is not False:
         off = [k for k in ("prune", "selfHeal") if y.boolean(y.get(automated, k)) is not True]
         if off:
-            out.append(
-                finding(
-                    RULE,
-                    Severity.MEDIUM,
-                    f"{kind} '{name}' syncs production automatically without {' and '.join(off)}; "
-                    "without selfHeal manual drift stays, without prune deleted resources keep "
-                    "running. Set both to true.",
-                    p.path,
-                    y.line(automated_key),
-                    resource=obj.ref(),
-                    anchor=(obj.ref(), "automated", *off),
-                )
+            out.add(
+                Severity.MEDIUM,
+                f"{kind} '{name}' syncs production automatically without {' and '.join(off)}; "
+                "without selfHeal manual drift stays, without prune deleted resources keep "
+                "running. Set both to true.",
+                automated_key,
+                resource=obj.ref(),
+                anchor=(obj.ref(), "automated", *off),
             )
-    return out
 
 
-def check(p: Parsed) -> list[Finding]:
-    out: list[Finding] = []
+def check(p: Parsed, run: RunIndex) -> list[Finding]:
+    out = Findings(ID, p.path)
     for obj in p.objects():
         if not obj.group.startswith("argoproj.io"):
             continue
         if obj.kind == "AppProject":
-            out.extend(_project(p, obj))
+            _project(out, obj)
         elif obj.kind == "Application":
-            out.extend(_application(p, obj, y.get(obj.node, "spec"), obj.name))
+            _application(out, obj, y.get(obj.node, "spec"), obj.name)
         elif obj.kind == "ApplicationSet":
             template = y.get(obj.node, "spec", "template")
             name = y.text(y.get(template, "metadata", "name")) or obj.name
-            out.extend(_application(p, obj, y.get(template, "spec"), name))
-    return out
+            _application(out, obj, y.get(template, "spec"), name)
+    return out.findings
+
+
+RULE = Check(ID, frozenset({Kind.KUBERNETES}), check)

@@ -15,152 +15,34 @@ branch, or a Terraform expression we cannot resolve), flag:
 Rulesets combine: rules missing from one ruleset of a file are only flagged when no other
 ruleset of that file targeting the trunk provides them.
 
-Terraform is read by a small HCL block reader (attributes and nested blocks with their lines);
-nothing is evaluated and no provider or module is fetched.
+Terraform is read by a small HCL block reader (:mod:`._hcl`: attributes and nested blocks with
+their lines); nothing is evaluated and no provider or module is fetched.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from yaml.nodes import Node
 
 from gitops_guard.models import Finding, Severity
 from gitops_guard.scanners.gitops import _yaml as y
-from gitops_guard.scanners.gitops._common import Parsed, finding
+from gitops_guard.scanners.gitops._common import Parsed
+from gitops_guard.scanners.gitops._hcl import Block, literal, parse_hcl
+from gitops_guard.scanners.gitops._rule import Check, Findings
+from gitops_guard.targets import Kind
 
-RULE = "GG007"
+if TYPE_CHECKING:
+    from gitops_guard.scanners.gitops._run import RunIndex
+
+ID = "GG007"
 _TRUNK_RE = re.compile(
     r"^(refs/heads/)?(main|master|trunk|develop|development|default|prod\w*|release\S*|\*\*?|"
     r"~DEFAULT_BRANCH|~ALL|gh-pages)$",
     re.I,
 )
 _ADMIN_ROLE_IDS = frozenset({"5"})  # RepositoryRole 5 = admin
-
-
-# -- a small HCL block reader ------------------------------------------------------------------
-
-
-@dataclass
-class Block:
-    type: str
-    labels: list[str]
-    line: int
-    attrs: dict[str, tuple[str, int]] = field(default_factory=dict)
-    blocks: list[Block] = field(default_factory=list)
-
-    def blocks_of(self, kind: str) -> list[Block]:
-        return [b for b in self.blocks if b.type == kind]
-
-    def value(self, key: str) -> str | None:
-        got = self.attrs.get(key)
-        return None if got is None else got[0]
-
-
-class _Reader:
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-
-    def line(self, pos: int | None = None) -> int:
-        return self.text.count("\n", 0, self.pos if pos is None else pos) + 1
-
-    def _skip(self, newlines: bool = True) -> None:
-        t = self.text
-        while self.pos < len(t):
-            ch = t[self.pos]
-            if ch in " \t\r" or (newlines and ch == "\n"):
-                self.pos += 1
-            elif ch == "#" or t.startswith("//", self.pos):
-                end = t.find("\n", self.pos)
-                self.pos = len(t) if end < 0 else end
-            elif t.startswith("/*", self.pos):
-                end = t.find("*/", self.pos + 2)
-                self.pos = len(t) if end < 0 else end + 2
-            else:
-                break
-
-    def _string(self) -> str:
-        t = self.text
-        self.pos += 1
-        buf: list[str] = []
-        while self.pos < len(t) and t[self.pos] != '"':
-            if t[self.pos] == "\\" and self.pos + 1 < len(t):
-                buf.append(t[self.pos : self.pos + 2])
-                self.pos += 2
-                continue
-            buf.append(t[self.pos])
-            self.pos += 1
-        self.pos += 1
-        return "".join(buf)
-
-    def _expression(self) -> str:
-        """Raw text of an attribute value, up to the end of line at bracket depth 0."""
-        t = self.text
-        start = self.pos
-        depth = 0
-        while self.pos < len(t):
-            ch = t[self.pos]
-            if ch == '"':
-                self._string()
-                continue
-            if t.startswith("<<", self.pos):
-                m = re.match(r"<<-?([A-Za-z_]\w*)", t[self.pos :])
-                if m:
-                    end = re.compile(rf"^\s*{m.group(1)}\s*$", re.M).search(t, self.pos)
-                    self.pos = len(t) if end is None else end.end()
-                    continue
-            if ch in "([{":
-                depth += 1
-            elif ch in ")]}":
-                if depth == 0:
-                    break
-                depth -= 1
-            elif depth == 0 and (ch in "\n#" or t.startswith(("//", "/*"), self.pos)):
-                break
-            self.pos += 1
-        return t[start : self.pos].strip()
-
-    def body(self, block: Block) -> Block:
-        t = self.text
-        while True:
-            self._skip()
-            if self.pos >= len(t) or t[self.pos] == "}":
-                self.pos += 1
-                return block
-            m = re.compile(r"[A-Za-z_][\w-]*").match(t, self.pos)
-            if not m:
-                self.pos += 1
-                continue
-            name, start = m.group(0), self.pos
-            self.pos = m.end()
-            self._skip(newlines=False)
-            if self.pos < len(t) and t[self.pos] == "=" and not t.startswith("==", self.pos):
-                self.pos += 1
-                self._skip(newlines=False)
-                block.attrs[name] = (self._expression(), self.line(start))
-                continue
-            labels: list[str] = []
-            while self.pos < len(t) and t[self.pos] == '"':
-                labels.append(self._string())
-                self._skip(newlines=False)
-            if self.pos < len(t) and t[self.pos] == "{":
-                self.pos += 1
-                block.blocks.append(self.body(Block(name, labels, self.line(start))))
-
-
-def parse_hcl(text: str) -> Block:
-    return _Reader(text).body(Block("", [], 1))
-
-
-def _literal(expr: str | None) -> str | None:
-    if expr is None:
-        return None
-    expr = expr.strip()
-    if len(expr) >= 2 and expr[0] == expr[-1] == '"':
-        return expr[1:-1]
-    return expr
 
 
 def _is_trunk(pattern: str | None) -> bool:
@@ -175,35 +57,33 @@ def _is_trunk(pattern: str | None) -> bool:
     return bool(_TRUNK_RE.match(pattern))
 
 
+def _admin_bypass(actor_type: str, actor_id: str, mode: str) -> bool:
+    """A ruleset bypass actor that is an admin and may bypass at any time."""
+    admin = actor_type == "OrganizationAdmin" or (
+        actor_type == "RepositoryRole" and actor_id in _ADMIN_ROLE_IDS
+    )
+    return admin and (mode or "always") == "always"
+
+
 # -- Terraform ---------------------------------------------------------------------------------
 
 
-def _tf_branch_protection(p: Parsed, res: Block) -> list[Finding]:
-    out: list[Finding] = []
+def _tf_branch_protection(out: Findings, res: Block) -> None:
     name = ".".join([res.labels[0], res.labels[1]]) if len(res.labels) >= 2 else "resource"
-    pattern = _literal(res.value("pattern") or res.value("branch"))
+    pattern = literal(res.value("pattern") or res.value("branch"))
     if not _is_trunk(pattern):
-        return out
+        return
     shown = pattern or "?"
 
     def add(severity: Severity, what: str, line: int, key: str) -> None:
-        out.append(
-            finding(
-                RULE,
-                severity,
-                f"{name} (branch '{shown}') {what}.",
-                p.path,
-                line,
-                resource=name,
-                anchor=(name, key),
-            )
-        )
+        message = f"{name} (branch '{shown}') {what}."
+        out.add(severity, message, line, resource=name, anchor=(name, key))
 
     for key, what in (
         ("allows_force_pushes", "allows force pushes"),
         ("allows_deletions", "allows the branch to be deleted"),
     ):
-        if _literal(res.value(key)) == "true":
+        if literal(res.value(key)) == "true":
             add(Severity.HIGH, what + "; set it to false", res.attrs[key][1], key)
     reviews = res.blocks_of("required_pull_request_reviews")
     if not reviews:
@@ -214,16 +94,14 @@ def _tf_branch_protection(p: Parsed, res: Block) -> list[Finding]:
             res.line,
             "reviews",
         )
-    else:
-        count = _literal(reviews[0].value("required_approving_review_count"))
-        if count == "0":
-            add(
-                Severity.HIGH,
-                "requires zero approving reviews; set required_approving_review_count >= 1",
-                reviews[0].attrs["required_approving_review_count"][1],
-                "reviews",
-            )
-    admins = _literal(res.value("enforce_admins"))
+    elif literal(reviews[0].value("required_approving_review_count")) == "0":
+        add(
+            Severity.HIGH,
+            "requires zero approving reviews; set required_approving_review_count >= 1",
+            reviews[0].attrs["required_approving_review_count"][1],
+            "reviews",
+        )
+    admins = literal(res.value("enforce_admins"))
     if admins is None or admins == "false":
         line = res.attrs["enforce_admins"][1] if "enforce_admins" in res.attrs else res.line
         add(
@@ -232,147 +110,108 @@ def _tf_branch_protection(p: Parsed, res: Block) -> list[Finding]:
             line,
             "enforce_admins",
         )
-    return out
 
 
-def _tf_rulesets(p: Parsed, rulesets: list[Block]) -> list[Finding]:
-    out: list[Finding] = []
-    trunk: list[tuple[str, Block]] = []
-    for res in rulesets:
-        name = ".".join(res.labels[:2]) if len(res.labels) >= 2 else "ruleset"
-        target = _literal(res.value("target")) or "branch"
-        if target != "branch":
-            continue
-        includes: list[str] = []
-        for cond in res.blocks_of("conditions"):
-            for ref in cond.blocks_of("ref_name"):
-                includes.extend(re.findall(r'"([^"]*)"', ref.value("include") or ""))
-        if includes and not any(_is_trunk(i) for i in includes):
-            continue
-        if _literal(res.value("enforcement")) == "disabled":
-            out.append(
-                finding(
-                    RULE,
-                    Severity.MEDIUM,
-                    f"{name} protects the trunk but its enforcement is disabled.",
-                    p.path,
-                    res.attrs["enforcement"][1],
-                    resource=name,
-                    anchor=(name, "enforcement"),
-                )
+def _tf_trunk_ruleset(out: Findings, res: Block) -> bool:
+    """True for an enforced ruleset that targets the trunk; reports its admin bypasses."""
+    name = ".".join(res.labels[:2]) if len(res.labels) >= 2 else "ruleset"
+    if (literal(res.value("target")) or "branch") != "branch":
+        return False
+    includes: list[str] = []
+    for cond in res.blocks_of("conditions"):
+        for ref in cond.blocks_of("ref_name"):
+            includes.extend(re.findall(r'"([^"]*)"', ref.value("include") or ""))
+    if includes and not any(_is_trunk(i) for i in includes):
+        return False
+    if literal(res.value("enforcement")) == "disabled":
+        out.add(
+            Severity.MEDIUM,
+            f"{name} protects the trunk but its enforcement is disabled.",
+            res.attrs["enforcement"][1],
+            resource=name,
+            anchor=(name, "enforcement"),
+        )
+        return False
+    for actor in res.blocks_of("bypass_actors"):
+        if _admin_bypass(
+            literal(actor.value("actor_type")) or "",
+            literal(actor.value("actor_id")) or "",
+            literal(actor.value("bypass_mode")) or "",
+        ):
+            out.add(
+                Severity.MEDIUM,
+                f"{name} lets admins bypass the trunk rules at any time "
+                '(bypass_mode "always"); use "pull_request" or remove it.',
+                actor.line,
+                resource=name,
+                anchor=(name, "bypass"),
             )
-            continue
-        trunk.append((name, res))
-        for actor in res.blocks_of("bypass_actors"):
-            actor_type = _literal(actor.value("actor_type")) or ""
-            actor_id = _literal(actor.value("actor_id")) or ""
-            mode = _literal(actor.value("bypass_mode")) or "always"
-            admin = actor_type == "OrganizationAdmin" or (
-                actor_type == "RepositoryRole" and actor_id in _ADMIN_ROLE_IDS
-            )
-            if admin and mode == "always":
-                out.append(
-                    finding(
-                        RULE,
-                        Severity.MEDIUM,
-                        f"{name} lets admins bypass the trunk rules at any time "
-                        '(bypass_mode "always"); use "pull_request" or remove it.',
-                        p.path,
-                        actor.line,
-                        resource=name,
-                        anchor=(name, "bypass"),
-                    )
-                )
+    return True
+
+
+#: What the trunk rulesets of a file must provide together: (anchor key, what is missing, fix).
+_RULESET_NEEDS = (
+    ("force", "blocks force pushes", "rules { non_fast_forward = true }"),
+    ("deletion", "restricts deletion", "rules { deletion = true }"),
+    (
+        "reviews",
+        "requires an approving review",
+        "rules { pull_request { required_approving_review_count = 1 } }",
+    ),
+)
+
+
+def _tf_rulesets(out: Findings, rulesets: list[Block]) -> None:
+    trunk = [res for res in rulesets if _tf_trunk_ruleset(out, res)]
     if not trunk:
-        return out
-    first_name, first = trunk[0]
-    rules = [b for _, r in trunk for b in r.blocks_of("rules")]
-
-    def has(attr: str) -> bool:
-        return any(_literal(r.value(attr)) == "true" for r in rules)
-
-    if not has("non_fast_forward"):
-        out.append(
-            finding(
-                RULE,
-                Severity.HIGH,
-                f"{first_name}: no ruleset for the trunk blocks "
-                "force pushes; add rules { non_fast_forward = true }.",
-                p.path,
-                first.line,
-                resource=first_name,
-                anchor=(first_name, "force"),
-            )
-        )
-    if not has("deletion"):
-        out.append(
-            finding(
-                RULE,
-                Severity.HIGH,
-                f"{first_name}: no ruleset for the trunk "
-                "restricts deletion; add rules { deletion = true }.",
-                p.path,
-                first.line,
-                resource=first_name,
-                anchor=(first_name, "deletion"),
-            )
-        )
+        return
+    first = trunk[0]
+    first_name = ".".join(first.labels[:2]) if len(first.labels) >= 2 else "ruleset"
+    rules = [b for r in trunk for b in r.blocks_of("rules")]
     reviews = [b for r in rules for b in r.blocks_of("pull_request")]
-    counts = [_literal(b.value("required_approving_review_count")) for b in reviews]
-    if not reviews or all(c in (None, "0") for c in counts):
-        out.append(
-            finding(
-                RULE,
+    provided = {
+        "force": any(literal(r.value("non_fast_forward")) == "true" for r in rules),
+        "deletion": any(literal(r.value("deletion")) == "true" for r in rules),
+        "reviews": any(
+            literal(b.value("required_approving_review_count")) not in (None, "0") for b in reviews
+        ),
+    }
+    for key, what, fix in _RULESET_NEEDS:
+        if not provided[key]:
+            out.add(
                 Severity.HIGH,
-                f"{first_name}: no ruleset for the trunk "
-                "requires an approving review; add rules { pull_request { "
-                "required_approving_review_count = 1 } }.",
-                p.path,
+                f"{first_name}: no ruleset for the trunk {what}; add {fix}.",
                 first.line,
                 resource=first_name,
-                anchor=(first_name, "reviews"),
+                anchor=(first_name, key),
             )
-        )
-    return out
 
 
-def _terraform(p: Parsed) -> list[Finding]:
+def _terraform(out: Findings, p: Parsed) -> None:
     root = parse_hcl(p.text)
-    out: list[Finding] = []
     rulesets: list[Block] = []
     for res in root.blocks_of("resource"):
         kind = res.labels[0] if res.labels else ""
         if kind in ("github_branch_protection", "github_branch_protection_v3"):
-            out.extend(_tf_branch_protection(p, res))
+            _tf_branch_protection(out, res)
         elif kind in ("github_repository_ruleset", "github_organization_ruleset"):
             rulesets.append(res)
-    out.extend(_tf_rulesets(p, rulesets))
-    return out
+    _tf_rulesets(out, rulesets)
 
 
 # -- .github/settings.yml ----------------------------------------------------------------------
 
 
-def _settings_branch(p: Parsed, branch: Node) -> list[Finding]:
-    out: list[Finding] = []
+def _settings_branch(out: Findings, branch: Node) -> None:
     pattern = y.text(y.get(branch, "name"))
     protection = y.get(branch, "protection")
     if not _is_trunk(pattern) or y.is_empty(protection):
-        return out
+        return
     res = f"branches.{pattern}"
 
     def add(severity: Severity, what: str, node: Node | None, key: str) -> None:
-        out.append(
-            finding(
-                RULE,
-                severity,
-                f".github/settings.yml branch '{pattern}' {what}.",
-                p.path,
-                y.line(node or protection),
-                resource=res,
-                anchor=(res, key),
-            )
-        )
+        message = f".github/settings.yml branch '{pattern}' {what}."
+        out.add(severity, message, node or protection, resource=res, anchor=(res, key))
 
     for key, what in (
         ("allow_force_pushes", "allows force pushes"),
@@ -383,12 +222,7 @@ def _settings_branch(p: Parsed, branch: Node) -> list[Finding]:
     reviews = y.get(protection, "required_pull_request_reviews")
     count = y.text(y.get(reviews, "required_approving_review_count"))
     if y.is_empty(reviews) or count == "0":
-        add(
-            Severity.HIGH,
-            "requires no approving pull-request review",
-            y.get(protection, "required_pull_request_reviews"),
-            "reviews",
-        )
+        add(Severity.HIGH, "requires no approving pull-request review", reviews, "reviews")
     if y.boolean(y.get(protection, "enforce_admins")) is not True:
         add(
             Severity.MEDIUM,
@@ -396,64 +230,49 @@ def _settings_branch(p: Parsed, branch: Node) -> list[Finding]:
             y.get(protection, "enforce_admins"),
             "enforce_admins",
         )
-    return out
 
 
-def _settings(p: Parsed) -> list[Finding]:
-    out: list[Finding] = []
+_SETTINGS_RULE_TYPES = (
+    ("non_fast_forward", "does not block force pushes"),
+    ("deletion", "does not restrict deletion"),
+    ("pull_request", "requires no pull-request review"),
+)
+
+
+def _settings_ruleset(out: Findings, ruleset: Node) -> None:
+    name = y.text(y.get(ruleset, "name")) or "ruleset"
+    if (y.text(y.get(ruleset, "target")) or "branch") != "branch":
+        return
+    includes = y.strings(y.get(ruleset, "conditions", "ref_name", "include"))
+    if includes and not any(_is_trunk(i) for i in includes):
+        return
+    types = {y.text(y.get(r, "type")) for r in y.items(y.get(ruleset, "rules"))}
+    res = f"rulesets.{name}"
+    for rule_type, what in _SETTINGS_RULE_TYPES:
+        if rule_type not in types:
+            message = f".github/settings.yml ruleset '{name}' {what}."
+            out.add(Severity.HIGH, message, ruleset, resource=res, anchor=(res, rule_type))
+    for actor in y.items(y.get(ruleset, "bypass_actors")):
+        if _admin_bypass(
+            y.text(y.get(actor, "actor_type")) or "",
+            y.text(y.get(actor, "actor_id")) or "",
+            y.text(y.get(actor, "bypass_mode")) or "",
+        ):
+            message = f".github/settings.yml ruleset '{name}' lets admins bypass it at any time."
+            out.add(Severity.MEDIUM, message, actor, resource=res, anchor=(res, "bypass"))
+
+
+def check(p: Parsed, run: RunIndex) -> list[Finding]:
+    out = Findings(ID, p.path)
+    if p.path.endswith(".tf"):
+        _terraform(out, p)
+        return out.findings
     for doc in p.docs:
         for branch in y.items(y.get(doc, "branches")):
-            out.extend(_settings_branch(p, branch))
+            _settings_branch(out, branch)
         for ruleset in y.items(y.get(doc, "rulesets")):
-            name = y.text(y.get(ruleset, "name")) or "ruleset"
-            if (y.text(y.get(ruleset, "target")) or "branch") != "branch":
-                continue
-            includes = y.strings(y.get(ruleset, "conditions", "ref_name", "include"))
-            if includes and not any(_is_trunk(i) for i in includes):
-                continue
-            types = {y.text(y.get(r, "type")) for r in y.items(y.get(ruleset, "rules"))}
-            res = f"rulesets.{name}"
-            for rule_type, what in (
-                ("non_fast_forward", "does not block force pushes"),
-                ("deletion", "does not restrict deletion"),
-                ("pull_request", "requires no pull-request review"),
-            ):
-                if rule_type not in types:
-                    out.append(
-                        finding(
-                            RULE,
-                            Severity.HIGH,
-                            f".github/settings.yml ruleset '{name}' {what}.",
-                            p.path,
-                            y.line(ruleset),
-                            resource=res,
-                            anchor=(res, rule_type),
-                        )
-                    )
-            for actor in y.items(y.get(ruleset, "bypass_actors")):
-                actor_type = y.text(y.get(actor, "actor_type")) or ""
-                actor_id = y.text(y.get(actor, "actor_id")) or ""
-                mode = y.text(y.get(actor, "bypass_mode")) or "always"
-                if mode == "always" and (
-                    actor_type == "OrganizationAdmin"
-                    or (actor_type == "RepositoryRole" and actor_id in _ADMIN_ROLE_IDS)
-                ):
-                    out.append(
-                        finding(
-                            RULE,
-                            Severity.MEDIUM,
-                            f".github/settings.yml ruleset '{name}' lets admins "
-                            "bypass it at any time.",
-                            p.path,
-                            y.line(actor),
-                            resource=res,
-                            anchor=(res, "bypass"),
-                        )
-                    )
-    return out
+            _settings_ruleset(out, ruleset)
+    return out.findings
 
 
-def check(p: Parsed) -> list[Finding]:
-    if p.path.endswith(".tf"):
-        return _terraform(p)
-    return _settings(p)
+RULE = Check(ID, frozenset({Kind.GITHUB_SETTINGS}), check)

@@ -18,16 +18,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from yaml.nodes import Node
 
 from gitops_guard.models import Finding, Severity
 from gitops_guard.scanners.gitops import _yaml as y
-from gitops_guard.scanners.gitops._common import K8sObject, Parsed, finding
-from gitops_guard.scanners.gitops.images import WORKLOADS, KustomizeIndex, pod_spec
+from gitops_guard.scanners.gitops._common import K8sObject, Parsed
+from gitops_guard.scanners.gitops._kustomize import KustomizeIndex
+from gitops_guard.scanners.gitops._rule import Check, Findings
+from gitops_guard.scanners.gitops.images import WORKLOADS, pod_spec
 from gitops_guard.targets import Kind
 
-RULE = "GG006"
+if TYPE_CHECKING:
+    from gitops_guard.scanners.gitops._run import RunIndex
+
+ID = "GG006"
 _CLUSTERWIDE = frozenset(
     {
         "CiliumClusterwideNetworkPolicy",
@@ -87,7 +93,10 @@ def _isolates_ingress(policy: K8sObject) -> bool:
     return not types or "ingress" in types
 
 
-def check(parsed: list[Parsed], index: KustomizeIndex, report: set[str]) -> list[Finding]:
+def _coverage(
+    parsed: list[Parsed], index: KustomizeIndex
+) -> tuple[dict[str, list[_Workload]], dict[str, list[K8sObject]]] | None:
+    """Workloads and ingress policies by namespace; None when a cluster-wide policy exists."""
     workloads: dict[str, list[_Workload]] = defaultdict(list)
     policies: dict[str, list[K8sObject]] = defaultdict(list)
     seen: set[tuple[str, str, str]] = set()
@@ -96,7 +105,7 @@ def check(parsed: list[Parsed], index: KustomizeIndex, report: set[str]) -> list
             continue
         for obj in p.objects():
             if obj.kind in _CLUSTERWIDE:
-                return []
+                return None
             if obj.kind in WORKLOADS:
                 if pod_spec(obj) is None or not y.items(y.get(pod_spec(obj), "containers")):
                     continue  # a partial object (patch) has no containers
@@ -110,48 +119,55 @@ def check(parsed: list[Parsed], index: KustomizeIndex, report: set[str]) -> list
             ):
                 for ns in index.namespaces_of(obj, p.path):
                     policies[ns].append(obj)
-    out: list[Finding] = []
+    return workloads, policies
+
+
+def _findings(run: RunIndex) -> dict[str, list[Finding]]:
+    """Every GG006 finding of the run, by file (computed once per run)."""
+    coverage = _coverage(run.manifests, run.kustomize)
+    if coverage is None:
+        return {}
+    workloads, policies = coverage
+    out: dict[str, Findings] = {}
+
+    def report(path: str) -> Findings:
+        return out.setdefault(path, Findings(ID, path))
+
     for ns in sorted(workloads):
         members = sorted(workloads[ns], key=lambda w: (w.path, w.obj.line))
         ns_policies = policies.get(ns, [])
         if not ns_policies:
-            first = next((w for w in members if w.path in report), None)
+            first = next((w for w in members if w.path in run.reported), None)
             if first is None:
                 continue
             names = ", ".join(f"{w.obj.kind}/{w.obj.name}" for w in members[:3])
             more = f" and {len(members) - 3} more" if len(members) > 3 else ""
-            out.append(
-                finding(
-                    RULE,
-                    Severity.MEDIUM,
-                    f"Namespace '{ns}' runs workloads ({names}{more}) but no NetworkPolicy in the "
-                    "scanned manifests selects them; add a default-deny policy (podSelector: {})"
-                    " and allow only the traffic each workload needs.",
-                    first.path,
-                    first.obj.line,
-                    resource=f"Namespace.{ns}",
-                    anchor=(ns,),
-                )
+            report(first.path).add(
+                Severity.MEDIUM,
+                f"Namespace '{ns}' runs workloads ({names}{more}) but no NetworkPolicy in the "
+                "scanned manifests selects them; add a default-deny policy (podSelector: {})"
+                " and allow only the traffic each workload needs.",
+                first.obj.line,
+                resource=f"Namespace.{ns}",
+                anchor=(ns,),
             )
             continue
         for w in members:
-            if w.path not in report:
+            if w.path not in run.reported or any(_selects(pol, w) for pol in ns_policies):
                 continue
-            if any(_selects(pol, w) for pol in ns_policies):
-                continue
-            out.append(
-                finding(
-                    RULE,
-                    Severity.MEDIUM,
-                    f"{w.obj.kind} '{w.obj.name}' in namespace '{ns}' is not selected by any "
-                    "ingress NetworkPolicy; extend the default-deny policy to it.",
-                    w.path,
-                    w.obj.line,
-                    resource=f"{w.obj.kind}.{ns}.{w.obj.name}",
-                    anchor=(ns, w.obj.kind, w.obj.name),
-                )
+            report(w.path).add(
+                Severity.MEDIUM,
+                f"{w.obj.kind} '{w.obj.name}' in namespace '{ns}' is not selected by any "
+                "ingress NetworkPolicy; extend the default-deny policy to it.",
+                w.obj.line,
+                resource=f"{w.obj.kind}.{ns}.{w.obj.name}",
+                anchor=(ns, w.obj.kind, w.obj.name),
             )
-    return out
+    return {path: f.findings for path, f in out.items()}
+
+
+def check(p: Parsed, run: RunIndex) -> list[Finding]:
+    return run.memo(ID, lambda: _findings(run)).get(p.path, [])
 
 
 def _selects(policy: K8sObject, workload: _Workload) -> bool:
@@ -162,3 +178,6 @@ def _selects(policy: K8sObject, workload: _Workload) -> bool:
     if policy.kind == "CiliumNetworkPolicy":
         return selector_matches(y.get(policy.node, "spec", "endpointSelector"), workload.labels)
     return True  # Calico: selector expressions are not evaluated; count the namespace covered
+
+
+RULE = Check(ID, frozenset({Kind.KUBERNETES}), check)

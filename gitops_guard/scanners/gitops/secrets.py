@@ -16,15 +16,20 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from gitops_guard.models import Finding, Severity
 from gitops_guard.scanners.gitops import _yaml as y
-from gitops_guard.scanners.gitops._common import K8sObject, Parsed, finding
+from gitops_guard.scanners.gitops._common import K8sObject, Parsed
+from gitops_guard.scanners.gitops._rule import Check, Findings
 from gitops_guard.targets import Kind
 
-RULE = "GG002"
+if TYPE_CHECKING:
+    from gitops_guard.scanners.gitops._run import RunIndex
+
+ID = "GG002"
 
 _CRED_SUFFIXES = (
     "password",
@@ -82,7 +87,7 @@ def _is_plain_value(node: Node | None) -> bool:
     return True
 
 
-def _secret(p: Parsed, obj: K8sObject) -> list[Finding]:
+def _secret(out: Findings, obj: K8sObject) -> None:
     sops = y.get(obj.node, "sops") is not None
     plain: list[tuple[str, Node, str]] = []
     for field in ("data", "stringData"):
@@ -90,27 +95,22 @@ def _secret(p: Parsed, obj: K8sObject) -> list[Finding]:
             if _is_plain_value(value):
                 plain.append((key, key_node, field))
     if not plain:
-        return []
+        return
     key, key_node, field = plain[0]
     keys = ", ".join(k for k, _, _ in plain[:5]) + (" ..." if len(plain) > 5 else "")
     extra = " (the file has a sops block, but these values are not encrypted)" if sops else ""
-    return [
-        finding(
-            RULE,
-            Severity.HIGH,
-            f"Secret '{obj.name}' carries plaintext {field} ({keys}){extra}; commit a"
-            " SealedSecret, a SOPS-encrypted file or an ExternalSecret instead;"
-            " rotate the exposed values.",
-            p.path,
-            y.line(key_node),
-            resource=obj.ref(),
-            anchor=(obj.ref(), *sorted(k for k, _, _ in plain)),
-        )
-    ]
+    out.add(
+        Severity.HIGH,
+        f"Secret '{obj.name}' carries plaintext {field} ({keys}){extra}; commit a"
+        " SealedSecret, a SOPS-encrypted file or an ExternalSecret instead;"
+        " rotate the exposed values.",
+        key_node,
+        resource=obj.ref(),
+        anchor=(obj.ref(), *sorted(k for k, _, _ in plain)),
+    )
 
 
-def _secret_generator(p: Parsed) -> list[Finding]:
-    out: list[Finding] = []
+def _secret_generator(out: Findings, p: Parsed) -> None:
     for doc in p.docs:
         for gen in y.items(y.get(doc, "secretGenerator")):
             name = y.text(y.get(gen, "name")) or "?"
@@ -118,21 +118,16 @@ def _secret_generator(p: Parsed) -> list[Finding]:
                 text = y.text(literal) or ""
                 key, sep, value = text.partition("=")
                 if sep and value.strip() and not _PLACEHOLDER.search(value.strip()):
-                    out.append(
-                        finding(
-                            RULE,
-                            Severity.HIGH,
-                            f"kustomize secretGenerator '{name}' has a plaintext literal for key "
-                            f"'{key.strip()}'; generate it from a SOPS-encrypted file or use an "
-                            "ExternalSecret.",
-                            p.path,
-                            y.line(literal),
-                            resource=f"secretGenerator.{name}",
-                            anchor=(name, key.strip()),
-                        )
+                    out.add(
+                        Severity.HIGH,
+                        f"kustomize secretGenerator '{name}' has a plaintext literal for key "
+                        f"'{key.strip()}'; generate it from a SOPS-encrypted file or use an "
+                        "ExternalSecret.",
+                        literal,
+                        resource=f"secretGenerator.{name}",
+                        anchor=(name, key.strip()),
                     )
                     break
-    return out
 
 
 def is_credential_key(key: str) -> bool:
@@ -154,12 +149,7 @@ _SUFFIXES_LONGEST_FIRST = sorted(_CRED_SUFFIXES, key=len, reverse=True)
 
 
 def _values(
-    p: Parsed,
-    node: Node | None,
-    trail: tuple[str, ...],
-    resource: str,
-    out: list[Finding],
-    depth: int = 0,
+    out: Findings, node: Node | None, trail: tuple[str, ...], resource: str, depth: int = 0
 ) -> None:
     if depth > 40:
         return
@@ -173,41 +163,40 @@ def _values(
                     and not _REF_PARENT.search("".join(trail).lower())
                 ):
                     dotted = ".".join((*trail, key))
-                    out.append(
-                        finding(
-                            RULE,
-                            Severity.HIGH,
-                            f"Helm values set '{dotted}' to a plaintext literal; reference an "
-                            "existing Secret (existingSecret) or encrypt the values file (SOPS).",
-                            p.path,
-                            y.line(key_node),
-                            resource=resource,
-                            anchor=(resource, dotted),
-                        )
+                    out.add(
+                        Severity.HIGH,
+                        f"Helm values set '{dotted}' to a plaintext literal; reference an "
+                        "existing Secret (existingSecret) or encrypt the values file (SOPS).",
+                        key_node,
+                        resource=resource,
+                        anchor=(resource, dotted),
                     )
             else:
-                _values(p, value, (*trail, key), resource, out, depth + 1)
+                _values(out, value, (*trail, key), resource, depth + 1)
     else:
         for i, item in enumerate(y.items(node)):
-            _values(p, item, (*trail, f"[{i}]"), resource, out, depth + 1)
+            _values(out, item, (*trail, f"[{i}]"), resource, depth + 1)
 
 
-def check(p: Parsed) -> list[Finding]:
-    out: list[Finding] = []
+def check(p: Parsed, run: RunIndex) -> list[Finding]:
+    out = Findings(ID, p.path)
     kinds = p.target.kinds
     if Kind.KUSTOMIZE in kinds:
-        out.extend(_secret_generator(p))
+        _secret_generator(out, p)
     if Kind.HELM_VALUES in kinds and not any(y.get(d, "sops") is not None for d in p.docs):
         for doc in p.docs:
-            _values(p, doc, (), PurePosixPath(p.path).name, out)
+            _values(out, doc, (), PurePosixPath(p.path).name)
     if Kind.KUBERNETES in kinds:
         for obj in p.objects():
             if obj.kind == "Secret" and obj.api_version == "v1":
-                out.extend(_secret(p, obj))
+                _secret(out, obj)
             elif (
                 obj.kind == "HelmRelease"
                 and obj.group.startswith("helm.toolkit.fluxcd.io")
                 and y.get(obj.node, "sops") is None
             ):
-                _values(p, y.get(obj.node, "spec", "values"), (), obj.ref(), out)
-    return out
+                _values(out, y.get(obj.node, "spec", "values"), (), obj.ref())
+    return out.findings
+
+
+RULE = Check(ID, frozenset({Kind.KUBERNETES, Kind.HELM_VALUES, Kind.KUSTOMIZE}), check)

@@ -7,7 +7,7 @@ from pathlib import Path
 from gg_helpers import line_of, of, scan_files
 
 from gitops_guard.models import Severity
-from gitops_guard.scanners.gitops.branch_protection import parse_hcl
+from gitops_guard.scanners.gitops._hcl import parse_hcl
 
 WEAK_TF = """
 # the trunk

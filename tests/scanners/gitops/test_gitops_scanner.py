@@ -12,7 +12,7 @@ from gitops_guard.models import ErrorKind
 from gitops_guard.scanners import load
 from gitops_guard.scanners.gitops import GitopsScanner
 from gitops_guard.scanners.gitops import _yaml as y
-from gitops_guard.scanners.gitops._shell import split
+from gitops_guard.scanners.gitops.ci.shell import split
 
 REPO = Path(__file__).resolve().parents[3]
 

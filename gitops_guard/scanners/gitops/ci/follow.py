@@ -12,8 +12,8 @@ import posixpath
 import re
 from collections.abc import Callable
 
-from gitops_guard.scanners.gitops._cluster_ops import Verdict, classify_script
-from gitops_guard.scanners.gitops._shell import Command
+from gitops_guard.scanners.gitops.ci.classify import Verdict, classify_script
+from gitops_guard.scanners.gitops.ci.shell import Command
 
 _MAX_DEPTH = 3
 _SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ash", "source", ".", "pwsh", "powershell"})
