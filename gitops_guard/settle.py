@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from gitops_guard.cache import Cache
 from gitops_guard.dedupe import dedupe
+from gitops_guard.fold import fold
 from gitops_guard.models import ErrorKind, Finding, Report, ScanError, ScanResult, stable_hash
 from gitops_guard.plan import Digests, Plan
 from gitops_guard.redact import error_message, first_line
@@ -149,7 +150,8 @@ def settle(
             results.extend(settle_work(w, res, anchors, cache, plan.digests))
     findings = [f for res in results for f in res.findings]
     all_errors = [*errors, *(e for res in results for e in res.errors)]
-    return dedupe(findings), all_errors
+    files = {path: t.abspath for path, t in plan.by_path.items()}
+    return dedupe(fold(findings, files)), all_errors
 
 
 def report(
