@@ -97,11 +97,70 @@ _SEQUENCE_START_RE = re.compile(r"\s*(?:-(?:\s|$)|\[)")
 _SLS_NAMES = frozenset({"serverless.yml", "serverless.yaml"})
 
 
+#: Signatures of binary formats (images, archives, executables, databases, media, fonts):
+#: such a file is binary whatever else it holds.
+_MAGIC = (
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF87a",
+    b"GIF89a",
+    b"%PDF-",
+    b"PK\x03\x04",
+    b"PK\x05\x06",
+    b"\x1f\x8b",
+    b"BZh",
+    b"\xfd7zXZ\x00",
+    b"7z\xbc\xaf\x27\x1c",
+    b"\x28\xb5\x2f\xfd",
+    b"Rar!\x1a\x07",
+    b"\x7fELF",
+    b"MZ",
+    b"\xca\xfe\xba\xbe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xce\xfa\xed\xfe",
+    b"\x00asm",
+    b"SQLite format 3\x00",
+    b"\x00\x00\x01\x00",
+    b"wOFF",
+    b"wOF2",
+    b"\x00\x01\x00\x00\x00",
+    b"OTTO",
+    b"RIFF",
+    b"OggS",
+    b"ID3",
+    b"fLaC",
+    b"\x1aE\xdf\xa3",
+    b"BM",
+    b"II*\x00",
+    b"MM\x00*",
+    b"8BPS",
+    b"\xed\xab\xee\xdb",
+    b"!<arch>",
+)
+#: Bytes that text does not hold (C0 controls but tab, line feed, form feed, carriage return,
+#: escape, backspace and bell; and DEL).
+_ODD = bytes([*range(0, 7), 11, *range(14, 27), *range(28, 32), 127])
+#: Odd bytes above which a file without a known signature is binary: a stray NUL or two in a
+#: `.env` or a config file leave it text (and scanned); random data is a tenth odd bytes.
+_ODD_SHARE = 0.03
+_ODD_ALLOWED = 2
+_BLOCK = 8192
+
+
 def is_binary(head: bytes) -> bool:
-    """Git's rule: a NUL byte in the first block means binary (UTF-16 with a BOM is text)."""
+    """True for content no text scanner can read: a binary format's signature, or more than a
+    few odd control bytes (3% of the first block) (UTF-16 with a BOM is text)."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return False
-    return b"\0" in head[:8192]
+    if head.startswith(_MAGIC) or head[4:12] in (b"ftypisom", b"ftypmp42", b"ftypqt  "):
+        return True
+    if len(head) > 257 + 5 and head[257 : 257 + 5] == b"ustar":
+        return True
+    block = head[:_BLOCK]
+    if not block:
+        return False
+    odd = len(block) - len(block.translate(None, _ODD))
+    return odd > max(_ODD_ALLOWED, _ODD_SHARE * len(block))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from typing import Any
 from gitops_guard.errors import UsageError
 from gitops_guard.models import Severity
 
-DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+#: No size limit by default (like gitleaks and detect-secrets): a large text file is scanned.
+DEFAULT_MAX_FILE_SIZE: int | None = None
 
 #: Where a value came from when nothing configured it / when an option gave it.
 DEFAULT = "default"
@@ -51,8 +52,8 @@ class Config:
     """Show only findings at or above this severity (the others are counted as hidden)."""
     exclude: tuple[str, ...] = ()
     """gitignore-style patterns, relative to the configuration file's directory."""
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE
-    """Files larger than this many bytes are skipped (and reported as skipped)."""
+    max_file_size: int | None = DEFAULT_MAX_FILE_SIZE
+    """Files larger than this many bytes are skipped (and reported as skipped); None: no limit."""
     scanner_options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     """``[tool.gitops-guard.scanners.NAME]`` tables, passed to each scanner as its options."""
     skip_rules: tuple[str, ...] = ()

@@ -130,7 +130,7 @@ def run(request: ScanRequest) -> Outcome:
         staged_only=request.mode is Mode.STAGED,
         diff_base=request.diff_base if request.mode is Mode.DIFF else None,
         diff_lines=request.diff_lines,
-        max_bytes=cfg.max_file_size,
+        max_bytes=targets.DEFAULT_MAX_BYTES if cfg.max_file_size is None else cfg.max_file_size,
     ) as chosen_scope:
         # The baseline file holds fingerprints only; it is never worth scanning.
         ts = config_mod.exclude_targets(chosen_scope.targets, cfg, also=(baseline_path,))

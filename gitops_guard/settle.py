@@ -26,27 +26,43 @@ ANCHOR_SALT = "gitops-guard-anchor-1"
 
 
 class Anchors:
-    """Computes line anchors, reading each file with findings at most once."""
+    """Computes line anchors, reading each file with findings at most once, line by line (a
+    large file is never held in memory)."""
 
     def __init__(self, targets: Mapping[str, Target]) -> None:
         self._targets = targets
-        self._lines: dict[str, list[str]] = {}
+        self._lines: dict[tuple[str, int], str] = {}
 
-    def _file(self, path: str) -> list[str]:
-        if path not in self._lines:
-            target = self._targets.get(path)
-            lines: list[str] = []
-            if target is not None:
-                with contextlib.suppress(OSError):
-                    lines = target.abspath.read_bytes().decode("utf-8", "replace").splitlines()
-            self._lines[path] = lines
-        return self._lines[path]
+    def _load(self, path: str, wanted: set[int]) -> None:
+        target = self._targets.get(path)
+        if target is None:
+            return
+        last = max(wanted)
+        with contextlib.suppress(OSError), target.abspath.open("rb") as fh:
+            for number, raw in enumerate(fh, start=1):
+                if number in wanted:
+                    self._lines[(path, number)] = raw.decode("utf-8", "replace")
+                if number >= last:
+                    break
+
+    def anchor_all(self, findings: Sequence[Finding]) -> list[Finding]:
+        needed: dict[str, set[int]] = {}
+        for f in findings:
+            if not (f.anchor or f.resource or f.line <= 0):
+                needed.setdefault(f.path, set()).add(f.line)
+        for path, wanted in needed.items():
+            missing = {n for n in wanted if (path, n) not in self._lines}
+            if missing:
+                self._load(path, missing)
+        return [self._anchor(f) for f in findings]
 
     def anchor(self, finding: Finding) -> Finding:
+        return self.anchor_all([finding])[0]
+
+    def _anchor(self, finding: Finding) -> Finding:
         if finding.anchor or finding.resource or finding.line <= 0:
             return finding
-        lines = self._file(finding.path)
-        text = lines[finding.line - 1] if finding.line <= len(lines) else ""
+        text = self._lines.get((finding.path, finding.line), "")
         normalised = " ".join(text.split())
         return replace(finding, anchor=stable_hash(ANCHOR_SALT, normalised)[:24])
 
@@ -107,10 +123,11 @@ def settle_work(
         i = find(f.path)
         if w.units and not w.units[i].reports(f.path):
             continue
-        per_unit[i][0].append(anchors.anchor(replace(f, message=first_line(f.message, 1000))))
+        per_unit[i][0].append(replace(f, message=first_line(f.message, 1000)))
     for e in res.errors:
         # Errors may quote file content (a parser's offending token): see gitops_guard.redact.
         per_unit[find(e.path)][1].append(replace(e, message=error_message(e.message)))
+    per_unit = [(anchors.anchor_all(fs), es) for fs, es in per_unit]
     failed = any(e.kind is ErrorKind.ERROR for e in res.errors)
     changed = _changed(w.scanner, w.units, digests) if cache is not None and w.keys else []
     if w.scanner.cross_file:

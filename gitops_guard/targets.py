@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -40,7 +41,8 @@ VENDORED_DIRS = frozenset(
     }
 )
 
-DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+#: No limit unless one is configured (``max-file-size``): what is not scanned is not clean.
+DEFAULT_MAX_BYTES = sys.maxsize
 _PEEK_BYTES = 64 * 1024
 
 

@@ -120,9 +120,17 @@ def test_hostile_tree_no_traceback_no_hang_no_escape(hostile_scan: Scanned) -> N
     run.clean(hostile.OUTSIDE_MARKER, hostile.OUTSIDE_MARKER.lower(), tree.secret)
     report = run.report
     assert not tree.pwned.exists(), "scanned content was executed"
-    # No scanner crashed, hung or raised on any input: each hostile file is a notice.
-    failures = [e for e in report["errors"] if e["kind"] == "error"]
+    # No scanner crashed, hung or raised on any input: each hostile file is a notice, except the
+    # Python file Bandit cannot parse: not scanned is not clean, so that one fails the run.
+    broken = f"repo/{tree.syntax_error_path}"
+    unparsable = "not scanned by Bandit: syntax error"
+    failures = [
+        e
+        for e in report["errors"]
+        if e["kind"] == "error" and not e["message"].startswith(unparsable)
+    ]
     assert not failures, failures
+    assert run.code == 3 and any(e["path"] == broken for e in report["errors"])
     # The outside world was never read: nothing reported from it or through a link to it.
     paths = {f["path"] for f in report["findings"]} | {e["path"] for e in report["errors"]}
     assert not any(p and p.startswith("outside") for p in paths)
@@ -463,4 +471,6 @@ def test_a_slow_file_is_skipped_and_the_others_still_scanned(
     report = engine.run(ts, [secrets.SecretsScanner()], engine.EngineOptions(jobs=1, timeout=60))
     assert [(f.path, f.rule_id) for f in report.findings] == [("settings.py", "AWSKeyDetector")]
     notices = [(e.path, e.kind.value, e.message) for e in report.errors]
-    assert notices == [("slow.txt", "skipped", "not scanned: took longer than 1s")]
+    # not scanned is not clean: the other files are still reported, and the run fails (exit 3)
+    assert notices == [("slow.txt", "error", "not scanned: took longer than 1s")]
+    assert report.failed

@@ -49,7 +49,7 @@ from gitops_guard.exit_codes import decide
     default=None,
     metavar="BYTES",
     help="Skip (with a notice) files larger than this. Default: max-file-size from the "
-    "configuration, else 2 MiB.",
+    "configuration, else no limit.",
 )
 @config_option
 @click.option(

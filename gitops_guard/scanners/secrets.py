@@ -167,11 +167,8 @@ class SecretsScanner(Scanner):
                                 )
                             found = list(ds_scan.scan_file(str(path)))
                     except TimeLimitExceeded as exc:
-                        errors.append(
-                            ScanError(
-                                self.name, f"not scanned: {exc}", target.path, ErrorKind.SKIPPED
-                            )
-                        )
+                        # Not scanned is not clean: the run is incomplete (exit 3).
+                        errors.append(ScanError(self.name, f"not scanned: {exc}", target.path))
                         continue
                     except Exception as exc:  # RecursionError included
                         errors.append(

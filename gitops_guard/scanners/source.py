@@ -10,7 +10,7 @@ import os
 import re
 from collections.abc import Sequence
 
-from gitops_guard.models import ErrorKind, Finding, ScanError, ScanResult, Severity
+from gitops_guard.models import Finding, ScanError, ScanResult, Severity
 from gitops_guard.scanners.interface import Rule, ScanContext, Scanner, Unit
 from gitops_guard.targets import Kind
 
@@ -89,9 +89,13 @@ class SourceScanner(Scanner):
                     help_url=docs_utils.get_url(issue.test_id),
                 )
             )
+        # What Bandit skips (a syntax error, a NUL byte, an exception in a plugin) it did not
+        # check: the scan is incomplete, and fails until the file is fixed or excluded.
         errors = [
             ScanError(
-                self.name, f"not scanned: {reason}", by_abs.get(fname, fname), ErrorKind.SKIPPED
+                self.name,
+                f"not scanned by Bandit: {reason}; fix the file, or exclude it to accept that",
+                by_abs.get(fname, fname),
             )
             for fname, reason in mgr.get_skipped()
         ]
