@@ -288,6 +288,11 @@ class CheckovScanner(Scanner):
                         )
                         for u in job.units
                     ]
+                if job.framework == "kustomize":
+                    from gitops_guard.scanners import kustomize
+
+                    kustomize.install(runner_cls)
+                    kustomize.FAILURES.clear()
                 reports = runner.run(
                     root_folder=job.root_folder,
                     files=job.files or None,
@@ -302,7 +307,8 @@ class CheckovScanner(Scanner):
             ]
         if not isinstance(reports, list):
             reports = [reports]
-        return self._convert(job, reports)
+        findings, errors = self._convert(job, reports)
+        return findings, errors + _render_failures(self.name, job)
 
     def _convert(self, job: Job, reports: list[Any]) -> tuple[list[Finding], list[ScanError]]:
         by_path: dict[str, tuple[Target, Unit]] = {}
@@ -356,6 +362,23 @@ class CheckovScanner(Scanner):
                         )
                     )
         return findings, errors
+
+
+def _render_failures(scanner: str, job: Job) -> list[ScanError]:
+    """A Kustomize render that failed is an error: what only the render evaluates (an overlay's
+    patches) was not checked. Checkov itself drops such an overlay without a word."""
+    if job.framework != "kustomize":
+        return []
+    from gitops_guard.scanners import kustomize
+
+    out = []
+    for unit in job.units:
+        folder = os.path.realpath(os.path.dirname(os.path.abspath(unit.files[0].abspath)))
+        failure = kustomize.FAILURES.get(folder)
+        if failure is not None:
+            where = unit.key.partition(":")[2]
+            out.append(ScanError(scanner, f"Kustomize render failed: {failure}", where))
+    return out
 
 
 def _resource(resource: str | None, reported: str | None, path: str) -> str | None:

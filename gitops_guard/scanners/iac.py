@@ -30,6 +30,7 @@ import yaml
 
 from gitops_guard import safeyaml, text
 from gitops_guard.models import ErrorKind, ScanError
+from gitops_guard.scanners import kustomize
 from gitops_guard.scanners.checkov_common import CheckovScanner, Job
 from gitops_guard.scanners.interface import ScanContext, Unit
 from gitops_guard.targets import Kind, Target, build_targets
@@ -50,7 +51,6 @@ FILE_FRAMEWORKS = {
     Kind.BICEP: ("bicep", "bicep"),
     Kind.ANSIBLE: ("ansible", "ansible"),
 }
-_KUSTOMIZE_REF_KEYS = ("resources", "bases", "components", "crds", "patchesStrategicMerge")
 _TF_SUFFIXES = (".tf", ".tf.json")
 
 
@@ -122,6 +122,16 @@ class IacScanner(CheckovScanner):
                 charts[chart].append(t)
             if any(k in t.kinds for k in FILE_FRAMEWORKS):
                 units.append(Unit(key=t.path, files=(t,)))
+        # Checkov evaluates the run's Kubernetes manifests as one graph (CKV2_K8S_6 needs the
+        # NetworkPolicy of another file): each one's result depends on all of them.
+        k8s = tuple(t for t in targets if Kind.KUBERNETES in t.kinds)
+        if len(k8s) > 1:
+            units = [
+                Unit(u.key, u.files, u.report, tuple(t for t in k8s if t is not u.files[0]))
+                if Kind.KUBERNETES in u.files[0].kinds
+                else u
+                for u in units
+            ]
         if explicit:
             for d, files in sorted(tf_dirs.items()):
                 report = frozenset(t.path for t in files)
@@ -136,11 +146,8 @@ class IacScanner(CheckovScanner):
             units.append(Unit(key=f"terraform-tree:{top}", files=tuple(all_tf)))
         for d, files in sorted(kustomize.items()):
             rest = [t for t in by_dir[d] if t not in files]
-            context = tuple(
-                t
-                for ref in sorted(_kustomize_refs(d, kustomize) - {d})
-                for t in by_dir.get(ref, ())
-            )
+            own = {t.path for t in (*files, *rest)}
+            context = tuple(t for t in _render_inputs(files[0]) if t.path not in own)
             units.append(Unit(key=f"kustomize:{d}", files=(*files, *rest), context=context))
         for d, files in sorted(charts.items()):
             units.append(Unit(key=f"helm:{d}", files=tuple(files)))
@@ -157,12 +164,25 @@ class IacScanner(CheckovScanner):
             # deep nesting would raise RecursionError and lose the whole batch of files.
             return self._skip(unit.key, f"{hostile}; not scanned")
         if kind == "kustomize":
+            kfile = Path(os.path.abspath(unit.files[0].abspath))
+            if kustomize.is_component(kfile):
+                return self._skip(
+                    folder, "Kustomize component: rendered by the kustomizations including it"
+                )
             if not (shutil.which("kubectl") or shutil.which("kustomize")):
                 return self._skip(
                     folder,
                     "neither kubectl nor kustomize is installed; Kustomize overlay not rendered",
                 )
-            return self._kustomize_offline(unit, folder)
+            walked = kustomize.walk(kfile.parent, _root_of(unit.files[0]))
+            if walked.problem is not None:
+                # What only a render evaluates (a patch of the overlay) would go unchecked.
+                return ScanError(
+                    self.name,
+                    f"Kustomize overlay not rendered: {walked.problem} (exclude {folder} to "
+                    "accept that)",
+                    folder,
+                )
         if kind == "helm":
             if not shutil.which("helm"):
                 return self._skip(folder, "helm is not installed; Helm chart not rendered")
@@ -178,27 +198,6 @@ class IacScanner(CheckovScanner):
 
     def _skip(self, folder: str, message: str) -> ScanError:
         return ScanError(self.name, message, folder, ErrorKind.SKIPPED)
-
-    def _kustomize_offline(self, unit: Unit, folder: str) -> ScanError | None:
-        target = unit.files[0]
-        data = _load_yaml(target.abspath)
-        if "helmCharts" in data:
-            return self._skip(
-                folder,
-                "kustomization uses helmCharts (needs helm and a download); not rendered (offline)",
-            )
-        base = Path(os.path.abspath(target.abspath)).parent
-        for key in _KUSTOMIZE_REF_KEYS:
-            entries = data.get(key)
-            for entry in entries if isinstance(entries, list) else []:
-                ref = entry if isinstance(entry, str) else None
-                if ref is not None and not (base / ref).exists():
-                    return self._skip(
-                        folder,
-                        f"kustomization refers to {ref!r}, which is not "
-                        "on disk (a remote base is never fetched); not rendered",
-                    )
-        return None
 
     def jobs(self, units: Sequence[Unit], ctx: ScanContext, workdir: Path) -> list[Job]:
         jobs: list[Job] = []
@@ -281,30 +280,16 @@ def _load_yaml(path: Path) -> dict[str, object]:
         return {}
 
 
-def _kustomize_refs(start: str, kustomize: dict[str, list[Target]]) -> set[str]:
-    """Folders (root-relative) a kustomization reads, following local bases, components and
-    resources recursively: its overlay result depends on all of them."""
-    seen: set[str] = set()
-    stack = [start]
-    while stack:
-        folder = stack.pop()
-        if folder in seen:
-            continue
-        seen.add(folder)
-        for target in kustomize.get(folder, ()):
-            data = _load_yaml(target.abspath)
-            for key in (*_KUSTOMIZE_REF_KEYS, "patches"):
-                entries = data.get(key)
-                for entry in entries if isinstance(entries, list) else []:
-                    ref = entry.get("path") if isinstance(entry, dict) else entry
-                    if not isinstance(ref, str) or "://" in ref or ref.startswith("git@"):
-                        continue
-                    joined = posixpath.normpath(posixpath.join(folder, ref))
-                    if joined.startswith(".."):
-                        continue
-                    # A file reference is read with its folder's other files: over-inclusion
-                    # only costs a cache miss, never a stale result.
-                    stack.append(
-                        joined if joined in kustomize else posixpath.dirname(joined) or "."
-                    )
-    return seen
+def _render_inputs(target: Target) -> tuple[Target, ...]:
+    """Every file a render of ``target``'s kustomization reads, as targets of the same root (files
+    outside the run included: a render's result depends on them)."""
+    root = _root_of(target)
+    walked = kustomize.walk(Path(os.path.abspath(target.abspath)).parent, root)
+    real_root = root.resolve()
+    candidates: dict[str, Path] = {}
+    for path in walked.files:
+        resolved = path.resolve()
+        if real_root in resolved.parents:
+            candidates[resolved.relative_to(real_root).as_posix()] = path
+    found, _ = build_targets(candidates, real_root)
+    return found

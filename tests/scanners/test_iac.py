@@ -396,8 +396,49 @@ def test_editing_a_base_invalidates_its_overlays_cached_result(tmp_path: Path) -
     def overlay_rules() -> set[str]:
         ts = discover([tree], use_git=False)
         report = engine.run(ts, [IacScanner()], engine.EngineOptions(cache=Cache(tmp_path / "c")))
-        return {f.rule_id for f in report.findings if f.path.startswith("overlays/")}
+        # A render folds into the base manifest's finding, naming the overlay in also_in.
+        return {
+            f.rule_id
+            for f in report.findings
+            if f.path.startswith("overlays/") or any(a.startswith("overlays/") for a in f.also_in)
+        }
 
     assert "CKV_K8S_16" in overlay_rules()  # privileged container, seen through the overlay
     _kustomize_tree(tree, "false")
     assert "CKV_K8S_16" not in overlay_rules()
+
+
+@pytest.mark.slow
+def test_cached_kubernetes_results_follow_the_other_manifests(tmp_path: Path) -> None:
+    """CKV2_K8S_6 on a Deployment depends on a NetworkPolicy in another file: deleting (or
+    adding) the policy changes the cached result exactly as `--no-cache` would."""
+    from gitops_guard import engine
+    from gitops_guard.cache import Cache
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "deploy.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n"
+        "spec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n"
+        "      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n"
+        "          image: nginx:1.25\n"
+    )
+    policy = tree / "netpol.yaml"
+    policy_text = (
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: web\n"
+        "  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: web}\n"
+        "  policyTypes: [Ingress]\n"
+    )
+    policy.write_text(policy_text)
+
+    def rules(cache: bool) -> set[str]:
+        ts = discover([tree], use_git=False)
+        opts = engine.EngineOptions(cache=Cache(tmp_path / "c") if cache else None)
+        return {f.rule_id for f in engine.run(ts, [IacScanner()], opts).findings}
+
+    assert "CKV2_K8S_6" not in rules(cache=True)
+    policy.unlink()
+    assert "CKV2_K8S_6" in rules(cache=True)
+    assert rules(cache=True) == rules(cache=False)
+    policy.write_text(policy_text)
+    assert "CKV2_K8S_6" not in rules(cache=True)
