@@ -213,7 +213,7 @@ def render(directory: str, command: str) -> tuple[bytes | None, str | None]:
 def _reason(stderr: str) -> str:
     """The cause in kubectl's log line (``... "command failed" err="..."`` or a multi-line
     ``err=<`` block: its first and last lines; never the configuration it quotes in between)."""
-    head, sep, err = stderr.partition(" err=")
+    _, sep, err = stderr.partition(" err=")
     if not sep:
         return stderr.strip().removeprefix("error: ").splitlines()[0] if stderr.strip() else ""
     if err.startswith('"'):
