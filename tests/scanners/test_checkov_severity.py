@@ -197,10 +197,14 @@ def test_docs_render_every_class_with_its_severity_and_count() -> None:
     docs = (REPO / "docs" / "scanners.md").read_text()
     counts = Counter(e.category for e in TABLE.checks.values())
     for name, (severity, _) in TABLE.classes.items():
-        row = re.search(rf"^\| `{re.escape(name)}` \| (\w+) \| (\d+) \|", docs, re.MULTILINE)
+        row = re.search(
+            rf"^\| `{re.escape(name)}` \| (\w+) \| (\d+) \|.*\|(.*)\|$", docs, re.MULTILINE
+        )
         assert row is not None, f"docs/scanners.md has no row for class {name}"
         assert row.group(1) == severity.value, name
         assert int(row.group(2)) == counts[name], name
+        for example in re.findall(r"`(CKV\w+)`", row.group(3)):
+            assert TABLE.checks[example].category == name, (name, example)
     for topic in TABLE.topics:
         assert f"`{topic}`" in docs, topic
     assert f"every one of the {len(TABLE.checks)} checks the pinned Checkov ({TABLE.checkov})" in (
