@@ -57,6 +57,8 @@ class CheckSeverity:
     """Its class in the table (``privileged-container``, ``customer-managed-key``...)."""
     topic: str | None = None
     """The problem it shares with other engines' rules (``mutable-image``), if any."""
+    why: str | None = None
+    """Why the check ranks apart from its class (set exactly when it has its own severity)."""
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,10 @@ def severity_table() -> SeverityTable:
         if category not in classes or (topic is not None and topic not in topics):
             raise ValueError(f"checkov_severity.toml: {check_id}: unknown class or topic")
         own = item.get("severity")
+        if bool(own) != bool(item.get("why")):
+            raise ValueError(f"checkov_severity.toml: {check_id}: a severity needs a why")
         severity = Severity.parse(own) if own else classes[category][0]
-        return CheckSeverity(severity, category, topic)
+        return CheckSeverity(severity, category, topic, item.get("why"))
 
     checks: dict[str, CheckSeverity] = {}
     variants: dict[tuple[str, str], CheckSeverity] = {}

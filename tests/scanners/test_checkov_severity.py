@@ -207,6 +207,11 @@ def test_docs_render_every_class_with_its_severity_and_count() -> None:
             assert TABLE.checks[example].category == name, (name, example)
     for topic in TABLE.topics:
         assert f"`{topic}`" in docs, topic
+    for check_id, entry in TABLE.checks.items():
+        if entry.why:
+            assert f"- `{check_id}` ({entry.category}): **{entry.severity.value}**." in docs
+    for check_id, name in TABLE.variants:
+        assert f"- `{check_id}` is also Checkov's id for \"{name}\"" in docs
     assert f"every one of the {len(TABLE.checks)} checks the pinned Checkov ({TABLE.checkov})" in (
         " ".join(docs.split())
     )
