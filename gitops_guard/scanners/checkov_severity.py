@@ -84,6 +84,11 @@ def severity_table() -> SeverityTable:
     """The curated table, read once per process (raises ValueError if the shipped file is broken,
     which tests/scanners/test_checkov_severity.py rules out)."""
     raw = resources.files("gitops_guard").joinpath("data/checkov_severity.toml").read_text("utf-8")
+    return parse_table(raw)
+
+
+def parse_table(raw: str) -> SeverityTable:
+    """Parse and check the text of a severity table; raises ValueError naming the bad entry."""
     data = tomllib.loads(raw)
     classes = {
         name: (Severity.parse(c["severity"]), str(c["rationale"]))

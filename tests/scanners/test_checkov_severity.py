@@ -132,6 +132,32 @@ def test_topic_rules_of_installed_engines_exist() -> None:
                 assert rule in known, (topic, rule)
 
 
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ('{ class = "no-such-class" }', "unknown class or topic"),
+        ('{ class = "tiller", topic = "no-such-topic" }', "unknown class or topic"),
+        ('{ class = "tiller", severity = "low" }', "a severity needs a why"),
+    ],
+)
+def test_a_broken_table_is_refused_naming_the_entry(entry: str, problem: str) -> None:
+    raw = textwrap.dedent(
+        f"""\
+        checkov = "3.3.30"
+        [classes.tiller]
+        severity = "high"
+        rationale = "r"
+        [topics.t]
+        severity = "high"
+        problem = "p"
+        [checks]
+        CKV_K8S_34 = {entry}
+        """
+    )
+    with pytest.raises(ValueError, match=f"CKV_K8S_34: {problem}"):
+        checkov_severity.parse_table(raw)
+
+
 # --- decisions a security reviewer expects --------------------------------------------------------
 @pytest.mark.parametrize(
     ("check_id", "severity"),
@@ -211,7 +237,7 @@ def test_docs_render_every_class_with_its_severity_and_count() -> None:
         if entry.why:
             assert f"- `{check_id}` ({entry.category}): **{entry.severity.value}**." in docs
     for check_id, name in TABLE.variants:
-        assert f"- `{check_id}` is also Checkov's id for \"{name}\"" in docs
+        assert f'- `{check_id}` is also Checkov\'s id for "{name}"' in docs
     assert f"every one of the {len(TABLE.checks)} checks the pinned Checkov ({TABLE.checkov})" in (
         " ".join(docs.split())
     )
