@@ -3,9 +3,10 @@
 Two findings of one file are one problem when
 
 * they carry the same rule of the same tool on the same line and object (a repeat), or
-* they share a *topic* (``data/topics.toml``: a problem class several engines test, such as a
-  mutable image, a hard-coded secret, a pod without a NetworkPolicy) and sit on one object: one's
-  line inside the other's ``line..end_line``, and not two different objects of one tool.
+* they share a *topic* (the ``topics`` of ``data/checkov_severity.toml``: a problem class several
+  engines test, such as a mutable image, a hard-coded secret, a pod without a NetworkPolicy) and
+  sit on one object: one's line inside the other's ``line..end_line``, and not two different
+  objects of one tool.
 
 A merged finding keeps the most severe member's rule (ties: the more specific engine, then the
 narrower range), the highest severity, every other member as a source (``tool:rule``) and every
@@ -18,17 +19,11 @@ another engine at most once.
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from importlib import resources
 
 from gitops_guard.models import Finding
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+from gitops_guard.scanners.checkov_severity import severity_table
 
 #: Every finding of the secrets scanner is about a hard-coded secret.
 SECRET_TOPIC = "hardcoded-secret"
@@ -43,29 +38,31 @@ GENERIC_SECRET_RULES = frozenset(
 
 @functools.cache
 def _topics_by_rule() -> dict[str, frozenset[str]]:
-    data = tomllib.loads(
-        resources.files("gitops_guard").joinpath("data/topics.toml").read_text("utf-8")
-    )
+    """``tool:rule`` (or ``tool:*``) -> topics, from the ``topics`` of the curated severity table
+    (``data/checkov_severity.toml``; Checkov's own checks carry their topic there)."""
     out: dict[str, set[str]] = {}
-    for name, rules in data.items():
+    for name, (_, _, rules) in severity_table().topics.items():
         for rule in rules:
-            out.setdefault(str(rule), set()).add(name)
+            out.setdefault(rule, set()).add(name)
     return {rule: frozenset(names) for rule, names in out.items()}
 
 
 def topics(finding: Finding) -> frozenset[str]:
     """The problem classes ``finding`` belongs to (empty: it merges only with its repeats)."""
-    found = _topics_by_rule().get(finding.rule_id, frozenset())
+    by_rule = _topics_by_rule()
+    found = by_rule.get(f"{finding.tool}:{finding.rule_id}", frozenset()) | by_rule.get(
+        f"{finding.tool}:*", frozenset()
+    )
+    if finding.tool == "checkov":
+        entry = severity_table().entry(finding.rule_id, finding.message)
+        if entry is not None and entry.topic:
+            found |= {entry.topic}
     return found | {SECRET_TOPIC} if finding.scanner == "secrets" else found
 
 
 def topic(finding: Finding) -> str | None:
     """One topic of ``finding`` (the first by name), or None."""
     return min(topics(finding), default=None)
-
-
-#: rule id -> its first topic, for reading (``data/topics.toml`` is the source).
-TOPICS: dict[str, str] = {rule: min(names) for rule, names in _topics_by_rule().items()}
 
 
 def _rank(f: Finding) -> tuple[int, int, int, int, str, str, str]:

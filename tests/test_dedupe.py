@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitops_guard.dedupe import TOPICS, dedupe, topic
+from gitops_guard.dedupe import dedupe, topic
 from gitops_guard.models import Finding, Severity
 
 
@@ -91,7 +91,7 @@ def test_exact_duplicates_from_one_engine_collapse_without_sources() -> None:
 def test_checkov_credential_checks_join_the_secret_topic() -> None:
     for rule in ("CKV_AWS_41", "CKV_AWS_45", "CKV_AWS_46"):
         assert topic(f("iac", "checkov", rule)) == "hardcoded-secret"
-    assert TOPICS["GG002"] == "hardcoded-secret"
+    assert topic(f("gitops", "gitops-guard", "GG002")) == "hardcoded-secret"
 
 
 @settings(max_examples=150, deadline=None)

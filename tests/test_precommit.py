@@ -149,7 +149,7 @@ def test_a_clean_commit_passes(hooked: tuple[Path, dict[str, str]]) -> None:
             "settings.py:1:1: high: AWSKeyDetector",
         ),
         ("app.py", VULN_PY, "app.py:5:5: high: B602 subprocess call with shell=True"),
-        ("Dockerfile", ROOT_DOCKERFILE, "Dockerfile:2:1: high: CKV_DOCKER_8 Ensure the last USER"),
+        ("Dockerfile", ROOT_DOCKERFILE, "Dockerfile:2:1: medium: CKV_DOCKER_8 Ensure the last"),
     ],
     ids=["secret", "shell-true", "root-dockerfile"],
 )
@@ -250,7 +250,7 @@ def test_try_repo_with_the_published_hooks(in_git_dir: Path, tmp_path: Path) -> 
     assert re.search(r"gitops-guard \(all scanners\)\.+Failed", out)
     assert "settings.py:1:1: high: AWSKeyDetector" in out
     assert "app.py:5:5: high: B602" in out
-    assert "Dockerfile:2:1: high: CKV_DOCKER_8" in out
+    assert "Dockerfile:2:1: medium: CKV_DOCKER_8" in out
     assert "ok.py" not in out
     assert AWS_KEY not in out
 

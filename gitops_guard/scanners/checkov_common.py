@@ -5,7 +5,7 @@ inside :meth:`CheckovScanner.scan`: only the runner modules a run needs are impo
 ``checkov.main`` or the runner registry (which import every framework). Before the first import the
 environment is set so Checkov cannot reach the network (:data:`OFFLINE_ENV`); while it runs, its
 logging and any stray prints are swallowed, and whatever it raises becomes a
-:class:`~gitops_guard.models.ScanError`. docs/scanners.md documents the severity mapping and the
+:class:`~gitops_guard.models.ScanError`. docs/scanners.md documents the severity table and the
 known gaps.
 """
 
@@ -16,7 +16,6 @@ import importlib
 import io
 import logging
 import os
-import re
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -24,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitops_guard.models import ErrorKind, Finding, ScanError, ScanResult, Severity
+from gitops_guard.models import ErrorKind, Finding, ScanError, ScanResult
+from gitops_guard.scanners.checkov_severity import severity_for
 from gitops_guard.scanners.interface import Rule, ScanContext, Scanner, Unit
 from gitops_guard.targets import Target
 
@@ -138,40 +138,27 @@ _PREREQUISITES = {"bicep": ("checkov.arm",)}
 _RUNNER_CLASSES = {"terraform_json": "TerraformJsonRunner"}
 
 
-# --- severity -------------------------------------------------------------------------------------
-#: Checkov run offline has no severities (they come from the Prisma Cloud API), so we map by check
-#: name. First match wins; anything else is MEDIUM. Keep in step with docs/scanners.md.
-SEVERITY_RULES: tuple[tuple[Severity, re.Pattern[str]], ...] = (
-    (
-        Severity.CRITICAL,
-        re.compile(r"hard[- ]?coded|secrets? (?:are|is) not|plain ?text (?:secret|password)"),
-    ),
-    (
-        Severity.HIGH,
-        re.compile(
-            r"privilege|privileged|\broot\b|as root|admin|\bsudo\b|public|0\.0\.0\.0|::/0"
-            r"|unrestricted|any ip|internet|host (?:network|pid|ipc)|hostnetwork|hostpid|hostipc"
-            r"|host path|hostpath|docker(?:\.sock| socket)|write-all|injection|untrusted|curl"
-            r"|wildcard|\*:\*|secret|credential|password|access key|port 22|\bssh\b"
-        ),
-    ),
-    (
-        Severity.LOW,
-        re.compile(
-            r"healthcheck|liveness|readiness|probe|label|tag|description|version|digest|latest"
-            r"|pull policy|imagepullpolicy|apt-get|\bcpu\b|memory|limits|requests|namespace"
-            r"|\bdefault\b|timeout|logging|log\b|logs\b|monitoring|backup|retention|comment"
-        ),
-    ),
-)
+def checks_of(frameworks: Sequence[str]) -> list[tuple[str, Any]]:
+    """(framework, check) for every Checkov check of ``frameworks``: the Python checks of each
+    framework's registries and its graph (YAML) checks. An id may come more than once (one check
+    in several frameworks, or an id Checkov reuses for another check)."""
+    prepare_environment()
+    out: list[tuple[str, Any]] = []
+    with silenced():
+        from checkov.common.checks_infra.registry import get_graph_checks_registry
 
-
-def severity_for(check_name: str) -> Severity:
-    text = check_name.lower()
-    for severity, pattern in SEVERITY_RULES:
-        if pattern.search(text):
-            return severity
-    return Severity.MEDIUM
+        for framework in frameworks:
+            for package in _PREREQUISITES.get(framework, ()):
+                importlib.import_module(package)
+            for spec in _CHECK_REGISTRIES.get(framework, ()):
+                module, attr = spec.split(":")
+                registry = getattr(importlib.import_module(module), attr)
+                for table in (registry.checks, getattr(registry, "wildcard_checks", {})):
+                    out.extend((framework, c) for checks in table.values() for c in checks)
+            graph = get_graph_checks_registry(framework)
+            graph.load_checks()
+            out.extend((framework, c) for c in graph.checks)
+    return out
 
 
 # --- running --------------------------------------------------------------------------------------
@@ -209,37 +196,20 @@ class CheckovScanner(Scanner):
         raise NotImplementedError
 
     def rules(self) -> Sequence[Rule]:
-        """Every Checkov check of this scanner's frameworks: the Python checks of each
-        framework's registries and its graph (YAML) checks."""
-        prepare_environment()
+        """Every Checkov check of this scanner's frameworks (see :func:`checks_of`)."""
         seen: dict[str, Rule] = {}
-        with silenced():
-            from checkov.common.checks_infra.registry import get_graph_checks_registry
-
-            for framework in self.frameworks:
-                checks: list[Any] = []
-                for package in _PREREQUISITES.get(framework, ()):
-                    importlib.import_module(package)
-                for spec in _CHECK_REGISTRIES.get(framework, ()):
-                    module, attr = spec.split(":")
-                    registry = getattr(importlib.import_module(module), attr)
-                    for table in (registry.checks, getattr(registry, "wildcard_checks", {})):
-                        checks.extend(c for entity_checks in table.values() for c in entity_checks)
-                graph = get_graph_checks_registry(framework)
-                graph.load_checks()
-                checks.extend(graph.checks)
-                for check in checks:
-                    name = str(getattr(check, "name", check.id))
-                    seen.setdefault(
-                        check.id,
-                        Rule(
-                            id=check.id,
-                            name=name,
-                            description=f"{framework}: {name}",
-                            severity=severity_for(name),
-                            help_url=getattr(check, "guideline", None) or None,
-                        ),
-                    )
+        for framework, check in checks_of(self.frameworks):
+            name = str(getattr(check, "name", check.id))
+            seen.setdefault(
+                check.id,
+                Rule(
+                    id=check.id,
+                    name=name,
+                    description=f"{framework}: {name}",
+                    severity=severity_for(check.id, name),
+                    help_url=getattr(check, "guideline", None) or None,
+                ),
+            )
         return [seen[k] for k in sorted(seen)]
 
     def precheck(self, unit: Unit) -> ScanError | None:
@@ -340,7 +310,7 @@ class CheckovScanner(Scanner):
                         scanner=self.name,
                         tool="checkov",
                         rule_id=record.check_id,
-                        severity=severity_for(record.check_name or ""),
+                        severity=severity_for(record.check_id, record.check_name or ""),
                         message=record.check_name or record.check_id,
                         path=target.path,
                         line=max(int(start), 0),

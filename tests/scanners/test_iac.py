@@ -327,22 +327,6 @@ def test_parity_on_public_corpora(corpus: str) -> None:
     assert not [e for e in (*iac.errors, *docker.errors) if e.kind is ErrorKind.ERROR]
 
 
-# --- severity -------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("name", "severity"),
-    [
-        ("Ensure no hard coded AWS access key and secret key exists in provider", "critical"),
-        ("Container should not be privileged", "high"),
-        ("S3 Bucket has an ACL defined which allows public READ access.", "high"),
-        ("Ensure the last USER is not root", "high"),
-        ("Ensure that HEALTHCHECK instructions have been added to container images", "low"),
-        ("Ensure that Service Account Tokens are only mounted where necessary", "medium"),
-    ],
-)
-def test_severity_table(name: str, severity: str) -> None:
-    assert checkov_common.severity_for(name).value == severity
-
-
 def _kustomize_tree(root: Path, privileged: str) -> None:
     (root / "base").mkdir(parents=True, exist_ok=True)
     (root / "overlays" / "prod").mkdir(parents=True, exist_ok=True)
