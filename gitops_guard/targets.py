@@ -45,6 +45,14 @@ class Kind:
     ARM = "arm"
     BICEP = "bicep"
     ANSIBLE = "ansible"
+    # What zizmor audits besides workflows (gitops_guard/scanners/actions.py).
+    GITHUB_ACTION = "github_action"
+    """An action definition, ``action.yml``/``action.yaml``, anywhere (a repository that is an
+    action has one at its root)."""
+    DEPENDABOT = "dependabot"
+    """``.github/dependabot.yml``/``.yaml``."""
+    PRE_COMMIT = "pre_commit"
+    """``.pre-commit-config.yaml``/``.yml`` and ``.pre-commit-hooks.yaml``."""
 
 
 #: Folders never descended into outside git (inside git, .gitignore decides).
@@ -218,6 +226,8 @@ def classify(path: str, head: bytes, chart_roots: frozenset[str] = frozenset()) 
         kinds.add(Kind.CI)
     if parts[-2:] == (".github", "settings.yml"):
         kinds.add(Kind.GITHUB_SETTINGS)
+    if is_yaml:
+        kinds.update(_zizmor_inputs(parts))
     in_templates = chart is not None and "templates" in p.relative_to(chart).parts[:-1]
     if (is_yaml or suffix == ".json") and not in_templates:
         if (is_yaml and _K8S_RE.search(text) and _K8S_KIND_RE.search(text)) or (
@@ -263,6 +273,18 @@ def _checkov_frameworks(path: str, name: str, suffix: str, text: str) -> set[str
     if name.endswith(".bicep"):
         kinds.add(Kind.BICEP)
     return kinds
+
+
+def _zizmor_inputs(parts: tuple[str, ...]) -> set[str]:
+    """Kinds of the YAML files zizmor collects from a repository besides its workflows."""
+    name = parts[-1]
+    if name in ("action.yml", "action.yaml"):
+        return {Kind.GITHUB_ACTION}
+    if name in ("dependabot.yml", "dependabot.yaml") and parts[-2:-1] == (".github",):
+        return {Kind.DEPENDABOT}
+    if name in (".pre-commit-config.yaml", ".pre-commit-config.yml", ".pre-commit-hooks.yaml"):
+        return {Kind.PRE_COMMIT}
+    return set()
 
 
 def _starts_with_sequence(text: str) -> bool:
