@@ -28,7 +28,7 @@ CLEAN_PY = "def add(a, b):\n    return a + b\n"
 DIGEST = "sha256:" + "2b0079146a74e23bb4ae8f6b1be3f2b6fe7e6e1e8d7ec7a5a2e2dc0e8a2f5b1c"
 CLEAN_DOCKERFILE = (
     f"FROM python:3.12-slim@{DIGEST}\nRUN useradd --create-home app\nUSER app\n"
-    'HEALTHCHECK CMD python -c "print(1)"\nCMD ["python", "-m", "http.server"]\n'
+    'HEALTHCHECK CMD ["python", "-c", "print(1)"]\nCMD ["python", "-m", "http.server"]\n'
 )
 ROOT_DOCKERFILE = f'FROM python:3.12-slim@{DIGEST}\nUSER root\nHEALTHCHECK CMD true\nCMD ["sh"]\n'
 

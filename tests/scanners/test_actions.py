@@ -228,3 +228,28 @@ def test_never_less_than_zizmor_on_the_directory(cli, corpora: Path, corpus: str
         if s.startswith("zizmor:")
     }
     assert upstream and upstream <= ours
+
+
+@pytest.mark.parametrize(
+    ("path", "matches"),
+    [
+        (".github/workflows/ci.yml", True),
+        ("svc/.github/workflows/ci.yaml", True),
+        ("action.yml", True),
+        ("tools/x/action.yaml", True),
+        (".github/dependabot.yml", True),
+        (".pre-commit-config.yaml", True),
+        (".pre-commit-hooks.yaml", True),
+        ("transaction.yml", False),
+        (".github/workflows/README.md", False),
+        ("docs/dependabot.yml", False),
+    ],
+)
+def test_hook_files_cover_what_the_scanner_reads(path: str, matches: bool) -> None:
+    from gitops_guard.hooks import HOOKS
+
+    (hook,) = [h for h in HOOKS if h.id == "gitops-guard-actions"]
+    assert hook.files is not None
+    assert bool(re.search(hook.files, path)) is matches
+    kinds = classify(path, b"on: push\n")
+    assert bool(kinds & ActionsScanner.kinds) is matches
