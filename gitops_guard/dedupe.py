@@ -33,10 +33,44 @@ TOPICS: dict[str, str] = {
     "CKV_AWS_45": "hardcoded-secret",
     "CKV_AWS_46": "hardcoded-secret",
     "CKV_AZURE_45": "hardcoded-secret",
+    # --- hadolint and zizmor twins (issue 17) -- moved by the merging rewrite. -------------------
+    # Matched by what the checks test, not by name. Dockerfiles: Checkov vs hadolint, on the
+    # instruction's first line.
+    "CKV_DOCKER_4": "docker-add-not-copy",
+    "DL3020": "docker-add-not-copy",
+    "CKV_DOCKER_8": "docker-last-user-root",
+    "DL3002": "docker-last-user-root",
+    "DL3006": "mutable-image",  # FROM without a tag
+    "DL3007": "mutable-image",  # FROM ...:latest
+    "CKV_DOCKER_10": "docker-relative-workdir",
+    "DL3000": "docker-relative-workdir",
+    "CKV_DOCKER_11": "docker-duplicate-stage-name",
+    "DL3024": "docker-duplicate-stage-name",
+    "CKV_DOCKER_6": "docker-maintainer",
+    "DL4000": "docker-maintainer",
+    "CKV_DOCKER_9": "docker-apt",
+    "DL3027": "docker-apt",
+    "CKV2_DOCKER_1": "docker-sudo",
+    "DL3004": "docker-sudo",
+    "CKV_DOCKER_2": "docker-no-healthcheck",
+    "DL3057": "docker-no-healthcheck",  # off unless levels enables it
+    # GitHub Actions: Checkov vs zizmor. zizmor points at the expression or key, Checkov at the
+    # step or workflow: they meet once merging compares line ranges.
+    "CKV_GHA_2": "gha-template-injection",
+    "template-injection": "gha-template-injection",
+    "CKV2_GHA_1": "gha-excessive-permissions",
+    "excessive-permissions": "gha-excessive-permissions",
+    "CKV_GHA_1": "gha-insecure-commands",
+    "insecure-commands": "gha-insecure-commands",
+    "unpinned-images": "mutable-image",  # a job or service container image
+    "hardcoded-container-credentials": "hardcoded-secret",
+    # --- end of hadolint and zizmor twins ---------------------------------------------------------
 }
 
 #: Lower wins when severities tie: the engine whose rule is the more specific.
-_PREFERENCE = {"secrets": 0, "gitops": 1, "iac": 2, "dockerfile": 2, "source": 3}
+_PREFERENCE = {"secrets": 0, "gitops": 1, "actions": 1, "iac": 2, "dockerfile": 2, "source": 3}
+#: Then, within one scanner: the engine dedicated to the file kind (hadolint before Checkov).
+_TOOL_PREFERENCE = {"hadolint": 0, "zizmor": 0}
 
 
 def topic(finding: Finding) -> str | None:
@@ -45,11 +79,18 @@ def topic(finding: Finding) -> str | None:
     return TOPICS.get(finding.rule_id)
 
 
-def _rank(f: Finding) -> tuple[int, int, str, str, str]:
+def _rank(f: Finding) -> tuple[int, int, int, str, str, str]:
     # The fingerprint breaks the last ties, so the survivor (and so the fingerprint a baseline or
     # SARIF records) never depends on the order engines reported in: detect-secrets yields two
     # KeywordDetector secrets on one line in hash-seed order.
-    return (-f.severity.rank, _PREFERENCE.get(f.scanner, 9), f.tool, f.rule_id, f.fingerprint)
+    return (
+        -f.severity.rank,
+        _PREFERENCE.get(f.scanner, 9),
+        _TOOL_PREFERENCE.get(f.tool, 9),
+        f.tool,
+        f.rule_id,
+        f.fingerprint,
+    )
 
 
 def dedupe(findings: Iterable[Finding]) -> list[Finding]:
