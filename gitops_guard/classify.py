@@ -40,6 +40,14 @@ class Kind:
     ARM = "arm"
     BICEP = "bicep"
     ANSIBLE = "ansible"
+    # What zizmor audits besides workflows (gitops_guard/scanners/actions.py).
+    GITHUB_ACTION = "github_action"
+    """An action definition, ``action.yml``/``action.yaml``, anywhere (a repository that is an
+    action has one at its root)."""
+    DEPENDABOT = "dependabot"
+    """``.github/dependabot.yml``/``.yaml``."""
+    PRE_COMMIT = "pre_commit"
+    """``.pre-commit-config.yaml``/``.yml`` and ``.pre-commit-hooks.yaml``."""
 
 
 # Exact names are Dockerfiles whatever they hold; Checkov's wider mask (`[Dd]ockerfile` with any
@@ -242,6 +250,20 @@ def _ci(f: _File) -> set[str]:
     return kinds
 
 
+def _zizmor_inputs(f: _File) -> set[str]:
+    """Kinds of the YAML files zizmor collects from a repository besides its workflows."""
+    parts = f.p.parts
+    if not f.is_yaml:
+        return set()
+    if f.name in ("action.yml", "action.yaml"):
+        return {Kind.GITHUB_ACTION}
+    if f.name in ("dependabot.yml", "dependabot.yaml") and parts[-2:-1] == (".github",):
+        return {Kind.DEPENDABOT}
+    if f.name in (".pre-commit-config.yaml", ".pre-commit-config.yml", ".pre-commit-hooks.yaml"):
+        return {Kind.PRE_COMMIT}
+    return set()
+
+
 def _manifests(f: _File) -> set[str]:
     kinds: set[str] = set()
     if (f.is_yaml or f.suffix == ".json") and not f.in_templates:
@@ -266,6 +288,7 @@ _DETECTORS: tuple[Callable[[_File], set[str]], ...] = (
     _languages,
     _helm,
     _ci,
+    _zizmor_inputs,
     _manifests,
     _frameworks,
 )

@@ -54,8 +54,25 @@ PYPROJECT = "pyproject.toml"
 TABLE = "tool.gitops-guard"
 #: Options of built-in scanners (``[tool.gitops-guard.scanners.NAME]``), checked like the rest:
 #: option -> kind. Scanners not listed here receive their table unchecked.
+#: Kinds: ``list`` (of strings), ``bool``, ``choice:a|b`` (one of), ``table:a|b`` (a table of
+#: string keys whose values are one of ``a|b``).
 SCANNER_OPTIONS: dict[str, dict[str, str]] = {
     "source": {"skips": "list", "tests": "list"},
+    # hadolint, beside Checkov (gitops_guard/scanners/hadolint.py; the choices are tested
+    # against gitops_guard/scanners/hadolint_rules.py).
+    "dockerfile": {
+        "hadolint": "bool",
+        "trusted-registries": "list",
+        "label-schema": "table:email|hash|rfc3339|semver|spdx|text|url",
+        "strict-labels": "bool",
+        "levels": "table:error|warning|info|style",
+        "disable-ignore-pragma": "bool",
+    },
+    # zizmor (gitops_guard/scanners/actions.py).
+    "actions": {
+        "persona": "choice:regular|pedantic|auditor",
+        "unpinned-uses": "table:hash-pin|ref-pin|any",
+    },
 }
 
 
@@ -347,8 +364,33 @@ def _scanner_options(check: _Checker, name: str, table: dict[str, Any]) -> dict[
         full = f"scanners.{name}.{key}"
         if kind is None:
             raise check.unknown(full, [f"scanners.{name}.{k}" for k in schema])
-        out[key] = list(check.string_list(full, value)) if kind == "list" else value
+        out[key] = _option_value(check, full, kind, value)
     return out
+
+
+def _option_value(check: _Checker, key: str, kind: str, value: object) -> object:
+    """One scanner option checked against its kind (see :data:`SCANNER_OPTIONS`)."""
+    kind, _, allowed = kind.partition(":")
+    choices = allowed.split("|") if allowed else []
+
+    def one_of(where: str, item: object) -> str:
+        if not isinstance(item, str) or item not in choices:
+            got = repr(item) if isinstance(item, str) else _type(item)
+            suggestion = suggest(item, choices) if isinstance(item, str) else ""
+            raise check.fail(where, f"expected one of {', '.join(choices)}, got {got}{suggestion}")
+        return item
+
+    if kind == "list":
+        return list(check.string_list(key, value))
+    if kind == "bool":
+        return check.boolean(key, value)
+    if kind == "choice":
+        return one_of(key, value)
+    if kind == "table":
+        if not isinstance(value, dict):
+            raise check.fail(key, f"expected a table, got {_type(value)}")
+        return {str(k): one_of(f"{key}.{k}", v) for k, v in value.items()}
+    return value
 
 
 def _suppressions(check: _Checker, value: object, origins: dict[str, str]) -> SuppressionSettings:

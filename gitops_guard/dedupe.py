@@ -18,17 +18,16 @@ another engine at most once.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from gitops_guard.models import Finding
-from gitops_guard.scanners.checkov_severity import severity_table
+from gitops_guard.scanners.checkov_severity import topics
 
-#: Every finding of the secrets scanner is about a hard-coded secret.
-SECRET_TOPIC = "hardcoded-secret"
 #: Lower wins when severities tie: the engine whose rule is the more specific.
-_PREFERENCE = {"gitops": 0, "secrets": 1, "iac": 2, "dockerfile": 2, "actions": 2, "source": 3}
+_PREFERENCE = {"gitops": 0, "secrets": 1, "actions": 1, "iac": 2, "dockerfile": 2, "source": 3}
+#: Then, within one scanner: the engine dedicated to the file kind (hadolint before Checkov).
+_TOOL_PREFERENCE = {"hadolint": 0, "zizmor": 0}
 #: Secret detectors that flag a shape (any keyword, any random-looking string) rather than a
 #: provider's format: a provider detector or a GitOps rule says more.
 GENERIC_SECRET_RULES = frozenset(
@@ -36,42 +35,19 @@ GENERIC_SECRET_RULES = frozenset(
 )
 
 
-@functools.cache
-def _topics_by_rule() -> dict[str, frozenset[str]]:
-    """``tool:rule`` (or ``tool:*``) -> topics, from the ``topics`` of the curated severity table
-    (``data/checkov_severity.toml``; Checkov's own checks carry their topic there)."""
-    out: dict[str, set[str]] = {}
-    for name, (_, _, rules) in severity_table().topics.items():
-        for rule in rules:
-            out.setdefault(rule, set()).add(name)
-    return {rule: frozenset(names) for rule, names in out.items()}
-
-
-def topics(finding: Finding) -> frozenset[str]:
-    """The problem classes ``finding`` belongs to (empty: it merges only with its repeats)."""
-    by_rule = _topics_by_rule()
-    found = by_rule.get(f"{finding.tool}:{finding.rule_id}", frozenset()) | by_rule.get(
-        f"{finding.tool}:*", frozenset()
-    )
-    if finding.tool == "checkov":
-        entry = severity_table().entry(finding.rule_id, finding.message)
-        if entry is not None and entry.topic:
-            found |= {entry.topic}
-    return found | {SECRET_TOPIC} if finding.scanner == "secrets" else found
-
-
 def topic(finding: Finding) -> str | None:
     """One topic of ``finding`` (the first by name), or None."""
     return min(topics(finding), default=None)
 
 
-def _rank(f: Finding) -> tuple[int, int, int, int, str, str, str]:
+def _rank(f: Finding) -> tuple[int, int, int, int, int, str, str, str]:
     # The fingerprint breaks the last ties, so the survivor (and so the fingerprint a baseline or
     # SARIF records) never depends on the order engines reported in: detect-secrets yields two
     # KeywordDetector secrets on one line in hash-seed order.
     return (
         -f.severity.rank,
         _PREFERENCE.get(f.scanner, 9),
+        _TOOL_PREFERENCE.get(f.tool, 1),
         int(f.rule_id in GENERIC_SECRET_RULES),
         max(0, (f.end_line or f.line) - f.line),
         f.tool,

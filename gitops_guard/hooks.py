@@ -52,7 +52,7 @@ HOOKS: tuple[Hook, ...] = (
     Hook(
         "gitops-guard",
         "gitops-guard (all scanners)",
-        "Secrets, Python, Dockerfile, IaC and GitOps checks in one merged report.",
+        "Secrets, Python, Dockerfile, IaC, GitHub Actions and GitOps checks in one merged report.",
         None,
     ),
     Hook(
@@ -70,8 +70,8 @@ HOOKS: tuple[Hook, ...] = (
     ),
     Hook(
         "gitops-guard-dockerfile",
-        "gitops-guard dockerfile (Checkov)",
-        "Dockerfile and Containerfile checks through Checkov.",
+        "gitops-guard dockerfile (Checkov, hadolint)",
+        "Dockerfile and Containerfile checks through Checkov and hadolint (with ShellCheck).",
         "dockerfile",
         files=rf"(^|/)({_DOCKERFILE_NAMES})$",
     ),
@@ -81,6 +81,15 @@ HOOKS: tuple[Hook, ...] = (
         "Terraform, CloudFormation, Kubernetes, Kustomize, Helm and CI workflows through Checkov.",
         "iac",
         files=r"(\.(ya?ml|json|tf|template)|(^|/)Kustomization)$",
+    ),
+    Hook(
+        "gitops-guard-actions",
+        "gitops-guard actions (zizmor)",
+        "GitHub Actions workflows, action.yml, Dependabot and pre-commit configuration through"
+        " zizmor, offline.",
+        "actions",
+        files=r"(^|/)(\.github/workflows/[^/]+|action|\.github/dependabot"
+        r"|\.pre-commit-(config|hooks))\.ya?ml$",
     ),
     Hook(
         "gitops-guard-gitops",

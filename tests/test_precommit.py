@@ -28,7 +28,7 @@ CLEAN_PY = "def add(a, b):\n    return a + b\n"
 DIGEST = "sha256:" + "2b0079146a74e23bb4ae8f6b1be3f2b6fe7e6e1e8d7ec7a5a2e2dc0e8a2f5b1c"
 CLEAN_DOCKERFILE = (
     f"FROM python:3.12-slim@{DIGEST}\nRUN useradd --create-home app\nUSER app\n"
-    'HEALTHCHECK CMD python -c "print(1)"\nCMD ["python", "-m", "http.server"]\n'
+    'HEALTHCHECK CMD ["python", "-c", "print(1)"]\nCMD ["python", "-m", "http.server"]\n'
 )
 ROOT_DOCKERFILE = f'FROM python:3.12-slim@{DIGEST}\nUSER root\nHEALTHCHECK CMD true\nCMD ["sh"]\n'
 
@@ -149,7 +149,12 @@ def test_a_clean_commit_passes(hooked: tuple[Path, dict[str, str]]) -> None:
             "settings.py:1:1: high: AWSKeyDetector",
         ),
         ("app.py", VULN_PY, "app.py:5:5: high: B602 subprocess call with shell=True"),
-        ("Dockerfile", ROOT_DOCKERFILE, "Dockerfile:2:1: medium: CKV_DOCKER_8 Ensure the last"),
+        (
+            "Dockerfile",
+            ROOT_DOCKERFILE,
+            "Dockerfile:2:1: medium: DL3002 Last USER should not be root "
+            "(also: checkov:CKV_DOCKER_8",
+        ),
     ],
     ids=["secret", "shell-true", "root-dockerfile"],
 )
@@ -208,7 +213,7 @@ def test_per_scanner_hooks_and_skip(in_git_dir: Path, tmp_path: Path) -> None:
     proc = _run(in_git_dir, env, sys.executable, "-m", "pre_commit", "run")
     assert proc.returncode == 1
     assert re.search(r"gitops-guard source \(Bandit\)\.+Passed", proc.stdout)
-    assert re.search(r"gitops-guard dockerfile \(Checkov\)\.+Failed", proc.stdout)
+    assert re.search(r"gitops-guard dockerfile \(Checkov, hadolint\)\.+Failed", proc.stdout)
     proc = _run(
         in_git_dir,
         {**env, "SKIP": "gitops-guard-dockerfile"},
@@ -218,7 +223,7 @@ def test_per_scanner_hooks_and_skip(in_git_dir: Path, tmp_path: Path) -> None:
         "run",
     )
     assert proc.returncode == 0, proc.stdout
-    assert re.search(r"gitops-guard dockerfile \(Checkov\)\.+Skipped", proc.stdout)
+    assert re.search(r"gitops-guard dockerfile \(Checkov, hadolint\)\.+Skipped", proc.stdout)
 
 
 # -- real pre-commit, the published hooks (pip-installs this package) ------------------------
@@ -250,7 +255,10 @@ def test_try_repo_with_the_published_hooks(in_git_dir: Path, tmp_path: Path) -> 
     assert re.search(r"gitops-guard \(all scanners\)\.+Failed", out)
     assert "settings.py:1:1: high: AWSKeyDetector" in out
     assert "app.py:5:5: high: B602" in out
-    assert "Dockerfile:2:1: medium: CKV_DOCKER_8" in out
+    assert (
+        "Dockerfile:2:1: medium: DL3002 Last USER should not be root (also: checkov:CKV_DOCKER_8)"
+        in out
+    )
     assert "ok.py" not in out
     assert AWS_KEY not in out
 

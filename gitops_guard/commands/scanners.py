@@ -10,11 +10,19 @@ from gitops_guard.exit_codes import ExitCode
 
 @click.command("scanners")
 def scanners() -> int:
-    """List installed scanners and the engine version each wraps."""
+    """List installed scanners and the engine version each wraps (engine binaries are run to
+    verify them; a broken one exits 3)."""
     loaded, failures = registry.load()
     width = max([len(s.name) for s in loaded] + [len(f.name) for f in failures] + [4])
+    broken = False
     for s in loaded:
-        click.echo(f"{s.name:<{width}}  {s.engine_label():<38}  {s.description}")
+        try:  # an engine binary is run here to prove it works (hadolint, zizmor)
+            label = s.engine_label()
+        except Exception as exc:
+            broken = True
+            click.echo(f"{s.name:<{width}}  broken: {exc}")
+            continue
+        click.echo(f"{s.name:<{width}}  {label:<38}  {s.description}")
     for f in failures:
         click.echo(f"{f.name:<{width}}  failed to load: {f.error}")
-    return ExitCode.SCANNER_FAILED if failures else ExitCode.OK
+    return ExitCode.SCANNER_FAILED if failures or broken else ExitCode.OK

@@ -14,11 +14,11 @@ from __future__ import annotations
 import functools
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
-from gitops_guard.models import Severity
+from gitops_guard.models import Finding, Severity
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -137,3 +137,45 @@ def topic_for(check_id: str, check_name: str = "") -> str | None:
     """The cross-engine topic of a Checkov check (``mutable-image``...), if it has one."""
     entry = severity_table().entry(check_id, check_name)
     return entry.topic if entry is not None else None
+
+
+# -- topics: one problem, reported by several engines -----------------------------------------
+
+#: Every finding of the secrets scanner is about a hard-coded secret.
+SECRET_TOPIC = "hardcoded-secret"
+
+
+@functools.cache
+def _topics_by_rule() -> dict[str, frozenset[str]]:
+    """``tool:rule`` (or ``tool:*``) -> topics, from the table's ``topics``."""
+    out: dict[str, set[str]] = {}
+    for name, (_, _, rules) in severity_table().topics.items():
+        for rule in rules:
+            out.setdefault(rule, set()).add(name)
+    return {rule: frozenset(names) for rule, names in out.items()}
+
+
+def topics(finding: Finding) -> frozenset[str]:
+    """The problem classes ``finding`` belongs to (empty: it merges only with its repeats)."""
+    by_rule = _topics_by_rule()
+    found = by_rule.get(f"{finding.tool}:{finding.rule_id}", frozenset()) | by_rule.get(
+        f"{finding.tool}:*", frozenset()
+    )
+    if finding.tool == "checkov":
+        entry = severity_table().entry(finding.rule_id, finding.message)
+        if entry is not None and entry.topic:
+            found |= {entry.topic}
+    return found | {SECRET_TOPIC} if finding.scanner == "secrets" else found
+
+
+def capped(finding: Finding) -> Finding:
+    """``finding`` ranked no higher than its problem class, so the same problem gets the same
+    severity from every engine (a topic's severity is the highest any of its rules may have; a
+    milder case, such as a tag without a digest, may rank lower). Engines without a curated
+    severity per rule (hadolint's and zizmor's levels) pass their findings through this."""
+    table = severity_table().topics
+    caps = [table[n][0] for n in topics(finding) if n in table]
+    if not caps:
+        return finding
+    cap = max(caps, key=lambda s: s.rank)
+    return finding if finding.severity.rank <= cap.rank else replace(finding, severity=cap)
