@@ -2,7 +2,8 @@
 
 Everything here turns a bad input into :class:`DriftInputError` with a one-line message; nothing
 else escapes. YAML goes through :mod:`gitops_guard.safeyaml` with the :data:`LIMITS` of drift
-inputs, text through :func:`gitops_guard.text.decode` (strict: a drift input is text or refused).
+inputs, text through :func:`gitops_guard.text.decode` (strict: a drift input is text or refused),
+and every parser message through :func:`gitops_guard.redact.error_message`, as ``scan`` does.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from gitops_guard import safeyaml
+from gitops_guard import redact, safeyaml
 from gitops_guard import text as textmod
 from gitops_guard.errors import InputError
 
@@ -91,8 +92,9 @@ def load_json(text: str, what: str, shown: str) -> object:
     try:
         value: object = json.loads(text)
     except json.JSONDecodeError as exc:
+        message = redact.error_message(exc.msg)
         raise DriftInputError(
-            f"{what} {shown} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+            f"{what} {shown} is not valid JSON (line {exc.lineno}, column {exc.colno}: {message})"
         ) from None
     except (RecursionError, ValueError):
         raise DriftInputError(f"{what} {shown} is not valid JSON (nested too deeply)") from None
@@ -124,8 +126,10 @@ def parse_yaml(text: str) -> list[YamlDocument]:
 
 
 def yaml_error(exc: yaml.YAMLError) -> str:
-    """One line for a YAML error, with its line."""
-    return safeyaml.error_message(exc)
+    """One line for a YAML error, with its line. The parser's own words are redacted as ``scan``
+    redacts engine errors: they quote the tag or alias it choked on, and that may be a secret."""
+    message = safeyaml.error_message(exc)
+    return message if isinstance(exc, safeyaml.LimitExceeded) else redact.error_message(message)
 
 
 def load_yaml(text: str, what: str, shown: str) -> list[YamlDocument]:

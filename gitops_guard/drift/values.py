@@ -6,10 +6,13 @@ import json
 import re
 from collections.abc import Iterable
 
+from gitops_guard.drift.credentials import redact, redact_text
+
 SENSITIVE = "(sensitive)"
 ABSENT = "(absent)"
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+_LAST_KEY = re.compile(r'(?:^|\.)([A-Za-z_][A-Za-z0-9_-]*)\Z|\[("(?:[^"\\]|\\.)*")\]\Z')
 _MAX_VALUE_CHARS = 120
 _MAX_FIELDS_SHOWN = 8
 
@@ -88,3 +91,31 @@ def summarize(changes: Iterable[str]) -> str:
     rest = len(items) - len(shown)
     text = "; ".join(shown)
     return f"{text}; (+{rest} more)" if rest else text
+
+
+def last_key(path: str) -> str | None:
+    """The map key a path ends with: ``password`` for ``data.password``, ``db.password`` for
+    ``data["db.password"]``; None for a list item (``env[DB_URL]``) or the whole value."""
+    match = _LAST_KEY.search(path)
+    if match is None:
+        return None
+    if match.group(1) is not None:
+        return match.group(1)
+    try:  # a list item's label can look like a quoted key without being JSON
+        key: object = json.loads(match.group(2))
+    except ValueError:
+        return None
+    return key if isinstance(key, str) else None
+
+
+def render_change(path: str, before: object, after: object) -> str:
+    """``path: before -> after`` with credential-shaped values redacted
+    (:mod:`gitops_guard.drift.credentials`): a value held by a key that names a credential is
+    ``(sensitive)``, and a change that redaction leaves invisible reads ``value changed
+    (redacted)``."""
+    key, shown_path = last_key(path), redact_text(path)  # map keys come from the input too
+    shown_before = show(redact(before, key, SENSITIVE))
+    shown_after = show(redact(after, key, SENSITIVE))
+    if shown_before == shown_after != SENSITIVE and show(before) != show(after):
+        return f"{shown_path}: value changed (redacted)"
+    return f"{shown_path}: {shown_before} -> {shown_after}"

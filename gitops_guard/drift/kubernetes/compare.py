@@ -22,7 +22,7 @@ from gitops_guard.drift.kubernetes.policy import (
     field_severity,
     live_only_is_drift,
 )
-from gitops_guard.drift.values import MISSING, SENSITIVE, Absent, child, clean, same, show
+from gitops_guard.drift.values import MISSING, SENSITIVE, Absent, child, clean, render_change, same
 from gitops_guard.models import Severity
 
 _SECRETISH = re.compile(r"pass|secret|token|key|credential|auth|cert", re.IGNORECASE)
@@ -40,7 +40,7 @@ class FieldDrift:
     severity: Severity
 
     def render(self) -> str:
-        return clean(f"{self.path}: {show(self.desired)} -> {show(self.live)}")
+        return clean(render_change(self.path, self.desired, self.live))
 
 
 class Comparison:

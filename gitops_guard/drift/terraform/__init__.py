@@ -18,7 +18,7 @@ import re
 from gitops_guard.drift.inputs import DriftInputError, display_path, load_json, read_text
 from gitops_guard.drift.report import build_report
 from gitops_guard.drift.rules import SCANNER, finding
-from gitops_guard.drift.terraform.diff import Change, diff, mask
+from gitops_guard.drift.terraform.diff import Change, diff, mask, union
 from gitops_guard.drift.terraform.policy import classify
 from gitops_guard.drift.values import clean, summarize
 from gitops_guard.models import ErrorKind, Finding, Report, ScanError, stable_hash
@@ -105,7 +105,8 @@ def _version_notice(plan: dict[str, object], shown: str) -> list[ScanError]:
     version = plan.get("terraform_version")
     match = re.match(r"(\d+)\.(\d+)\.(\d+)", version) if isinstance(version, str) else None
     if match and tuple(int(p) for p in match.groups()) < (0, 15, 4):
-        message = f"Terraform {version} does not record drift in plans (0.15.4 or later does)"
+        shown_version = match.group()  # only the number: the rest of the field is the input's
+        message = f"Terraform {shown_version} does not record drift in plans (0.15.4 or later does)"
         return [ScanError(SCANNER, message, path=shown, kind=ErrorKind.SKIPPED)]
     return []
 
@@ -129,10 +130,10 @@ def _finding(entry: dict[str, object], shown: str, line: int) -> Finding | None:
     address = clean(str(entry["address"]))
     rtype = clean(str(entry.get("type") or _type_of(address)))
     before, after = change.get("before"), change.get("after")
-    b_marks, a_marks = change.get("before_sensitive"), change.get("after_sensitive")
+    marks = union(change.get("before_sensitive"), change.get("after_sensitive"))
     changes: list[Change] = []
-    diff(before, after, b_marks, a_marks, "", changes)
-    severity, reasons = classify(rule, rtype, mask(before, b_marks), mask(after, a_marks), changes)
+    diff(before, after, marks, "", changes)
+    severity, reasons = classify(rule, rtype, mask(before, marks), mask(after, marks), changes)
     if rule == "DRIFT-TF-DELETE":
         what = "was deleted outside Terraform"
     elif rule == "DRIFT-TF-CREATE":
