@@ -227,3 +227,58 @@ def diff_patch(top: Path, base: str, *, cached: bool = False) -> bytes:
     ]
     args += ["--cached"] if cached else []
     return _run([*args, base, "--"], top)
+
+
+@dataclass(frozen=True)
+class HistoryBlob:
+    """A file version that entered history: its blob, where, and the commit that brought it."""
+
+    blob: str
+    path: str
+    commit: str
+    date: str
+    """The commit's committer date, ISO 8601."""
+
+
+_NULL_SHA = "0" * 40
+#: Modes of regular files (symlinks and submodules hold no scannable content).
+_FILE_MODES = ("100644", "100755", "100664")
+
+
+def history_blobs(top: Path, revisions: Sequence[str]) -> list[HistoryBlob]:
+    """Every blob added or changed by the commits ``revisions`` selects (``git log`` syntax:
+    ``["HEAD"]``, ``["REF..HEAD"]``, ``["TO", "--not", "--remotes"]``), oldest first, each blob
+    once (by object id) with the first commit that introduced it. A merge counts for what it
+    changed against its first parent."""
+    out = _run(
+        [
+            "log",
+            "--raw",
+            "--no-renames",
+            "--no-abbrev",
+            "--no-textconv",
+            "--no-ext-diff",
+            "--diff-merges=first-parent",
+            "--reverse",
+            "-z",
+            "--format=%x01%H %cI",
+            *revisions,
+            "--",
+        ],
+        top,
+    )
+    seen: set[str] = set()
+    blobs: list[HistoryBlob] = []
+    for chunk in out.split(b"\x01")[1:]:
+        header, _, rest = chunk.partition(b"\0")
+        commit, _, date = header.decode("ascii", "replace").partition(" ")
+        fields = rest.lstrip(b"\n").split(b"\0")
+        for meta, raw_path in zip(fields[0::2], fields[1::2], strict=False):
+            parts = meta.decode("ascii", "replace").lstrip(":").split()
+            if len(parts) < 5 or parts[1] not in _FILE_MODES or parts[3] == _NULL_SHA:
+                continue
+            blob = parts[3]
+            if blob not in seen:
+                seen.add(blob)
+                blobs.append(HistoryBlob(blob, os.fsdecode(raw_path), commit, date.strip()))
+    return blobs

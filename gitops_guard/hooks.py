@@ -25,10 +25,14 @@ class Hook:
     """pre-commit ``types`` (identify tags, all must match)."""
     files: str | None = None
     """pre-commit ``files`` regex, None for every file of ``types``."""
+    extra: str = ""
+    """More ``scan`` options (``--history --pre-push``)."""
+    stages: tuple[str, ...] = ()
+    """pre-commit ``stages``; empty for pre-commit's default (the commit)."""
 
     @property
     def entry(self) -> str:
-        base = "gitops-guard scan --format compact"
+        base = "gitops-guard scan --format compact" + (f" {self.extra}" if self.extra else "")
         return base if self.scanners is None else f"{base} --scanners {self.scanners}"
 
     def manifest(self, *, language: str = "python") -> dict[str, object]:
@@ -43,6 +47,11 @@ class Hook:
         if self.files is not None:
             out["files"] = self.files
         out["types"] = list(self.types)
+        if self.stages:
+            # A history scan reads commits, not the files pre-commit would pass.
+            out["stages"] = list(self.stages)
+            out["pass_filenames"] = False
+            out["always_run"] = True
         out["require_serial"] = True
         out["minimum_pre_commit_version"] = MINIMUM_PRE_COMMIT_VERSION
         return out
@@ -97,6 +106,17 @@ HOOKS: tuple[Hook, ...] = (
         "GitOps practices - CI never reaches the cluster, no plaintext secrets, pinned images.",
         "gitops",
         files=rf"(\.(ya?ml|json|tf)|(^|/)(Jenkinsfile[^/]*|{_DOCKERFILE_NAMES}|Kustomization))$",
+    ),
+)
+
+HOOKS += (
+    Hook(
+        "gitops-guard-history",
+        "gitops-guard history (secrets in the pushed commits)",
+        "Secrets in every file version of the commits being pushed, each blob once (pre-push).",
+        "secrets",
+        extra="--history --pre-push",
+        stages=("pre-push",),
     ),
 )
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from gitops_guard import baseline as baseline_mod
 from gitops_guard import config as config_mod
-from gitops_guard import engine, scope, targets, triage
+from gitops_guard import engine, history, scope, targets, triage
 from gitops_guard import scanners as registry
 from gitops_guard.cache import Cache
 from gitops_guard.errors import UsageError
@@ -36,6 +36,8 @@ class Mode(str, enum.Enum):
     """What the next commit holds: the index content of the staged files."""
     DIFF = "diff"
     """The files changed since merge-base(REF, HEAD), as they are in the work tree."""
+    HISTORY = "history"
+    """Every blob the commits reachable from HEAD (after ``since``, or of a push) brought in."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,10 @@ class ScanRequest:
     """The revision of :attr:`Mode.DIFF`."""
     diff_lines: bool = False
     """Keep only findings on changed lines (:attr:`Mode.STAGED` and :attr:`Mode.DIFF`)."""
+    since: str | None = None
+    """:attr:`Mode.HISTORY`: only the commits after this one (``git log SINCE..HEAD``)."""
+    pushed: tuple[str, str] | None = None
+    """:attr:`Mode.HISTORY` in a pre-push hook: the (old, new) commits of the pushed ref."""
     scanners: tuple[str, ...] | None = None
     """Scanner names from the command line; None for the configured (or every) scanner."""
     config_file: Path | None = None
@@ -113,8 +119,17 @@ def load_config(request: ScanRequest) -> tuple[Path, config_mod.Config]:
     )
 
 
-def _scanners(cfg: config_mod.Config) -> tuple[list[Scanner], list[registry.LoadFailure]]:
-    return registry.load(list(cfg.scanners) if cfg.scanners else None)
+#: What ``--history`` runs unless scanners are named: secrets are what outlives a fix.
+HISTORY_SCANNERS = ("secrets",)
+
+
+def _scanners(
+    cfg: config_mod.Config, mode: Mode
+) -> tuple[list[Scanner], list[registry.LoadFailure]]:
+    names = list(cfg.scanners) if cfg.scanners else None
+    if mode is Mode.HISTORY and cfg.origin("scanners") == config_mod.DEFAULT:
+        names = list(HISTORY_SCANNERS)
+    return registry.load(names)
 
 
 def run(request: ScanRequest) -> Outcome:
@@ -122,7 +137,7 @@ def run(request: ScanRequest) -> Outcome:
     (that is an error in the report), raises :class:`UsageError` for a request that cannot be
     carried out."""
     root, cfg = load_config(request)
-    chosen, failures = _scanners(cfg)
+    chosen, failures = _scanners(cfg, request.mode)
     baseline_path = cfg.baseline or root / baseline_mod.DEFAULT_NAME
     accepted = baseline_mod.load(cfg.baseline) if request.use_baseline and cfg.baseline else None
     with scope.select(
@@ -131,6 +146,12 @@ def run(request: ScanRequest) -> Outcome:
         diff_base=request.diff_base if request.mode is Mode.DIFF else None,
         diff_lines=request.diff_lines,
         max_bytes=targets.DEFAULT_MAX_BYTES if cfg.max_file_size is None else cfg.max_file_size,
+        history_revisions=(
+            history.revisions(request.since, request.pushed)
+            if request.mode is Mode.HISTORY
+            else None
+        ),
+        excluded=lambda path: cfg.excluded(root, path),
     ) as chosen_scope:
         # The baseline file holds fingerprints only; it is never worth scanning.
         ts = config_mod.exclude_targets(chosen_scope.targets, cfg, also=(baseline_path,))
@@ -154,7 +175,7 @@ def run(request: ScanRequest) -> Outcome:
             report,
             cfg,
             baseline=accepted,
-            files={t.path: t.abspath for t in ts.targets},
+            files=chosen_scope.files(),
             root=ts.root,
         )
     return Outcome(report, ts, cfg, baseline_path, tuple(failures))

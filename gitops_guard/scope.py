@@ -13,12 +13,13 @@ HEAD for ``--staged``, against the merge-base for ``--diff-base``.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitops_guard import diff, git, staged, targets
+from gitops_guard import diff, git, history, staged, targets
 from gitops_guard.errors import UsageError
+from gitops_guard.history import History
 from gitops_guard.models import Report
 from gitops_guard.targets import TargetSet
 
@@ -32,9 +33,19 @@ class Scope:
     targets: TargetSet
     changed: diff.ChangedLines | None = None
     """Set with ``--diff-lines``: findings are kept only on these lines."""
+    history: History | None = None
+    """Set with ``--history``: the blobs' real paths and commits."""
 
     def restrict(self, report: Report) -> Report:
+        if self.history is not None:
+            report = self.history.restore(report)
         return report if self.changed is None else diff.restrict(report, self.changed)
+
+    def files(self) -> dict[str, Path]:
+        """Where each finding's scanned content is, for triage (by ``history.source_key``)."""
+        if self.history is not None:
+            return self.history.files()
+        return {t.path: t.abspath for t in self.targets.targets}
 
 
 def _top(paths: Sequence[Path], flag: str) -> Path:
@@ -53,8 +64,27 @@ def select(
     diff_base: str | None = None,
     diff_lines: bool = False,
     max_bytes: int = targets.DEFAULT_MAX_BYTES,
+    history_revisions: list[str] | None = None,
+    excluded: Callable[[str], bool] = lambda _: False,
 ) -> Iterator[Scope]:
     """The targets of one run (and the changed lines with ``diff_lines``)."""
+    if history_revisions is not None:
+        if staged_only or diff_base is not None or diff_lines:
+            raise ScopeError(
+                "--history cannot be combined with --staged, --diff-base or --diff-lines"
+            )
+        top = _top(paths, "--history")
+        try:
+            for rev in history_revisions:
+                if not rev.startswith("-"):
+                    git.verify_commit(top, rev.split("..")[0] or "HEAD")
+            with history.history_targets(
+                top, history_revisions, max_bytes=max_bytes, excluded=excluded
+            ) as found:
+                yield Scope(found.targets, history=found)
+        except git.GitError as exc:
+            raise ScopeError(f"--history: {exc}") from None
+        return
     if staged_only and diff_base is not None:
         raise ScopeError("--staged and --diff-base cannot be combined")
     if diff_lines and not staged_only and diff_base is None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from gitops_guard import suppress
 from gitops_guard.baseline import Baseline
 from gitops_guard.config import Config
+from gitops_guard.history import source_key
 from gitops_guard.models import Finding, Report, Severity, stable_hash
 
 ANCHOR_SALT = "gitops-guard-suppress-1"
@@ -81,10 +82,10 @@ def _skip(f: Finding, cfg: Config) -> Finding | None:
 
 
 def _reader(files: Mapping[str, Path], root: Path | None) -> Callable[[str], list[str]]:
-    def read(path: str) -> list[str]:
-        candidates = [files[path]] if path in files else []
+    def read(key: str) -> list[str]:
+        candidates = [files[key]] if key in files else []
         if root is not None:
-            candidates.append(root / path)
+            candidates.append(root / key)
         for where in candidates:
             with contextlib.suppress(OSError):
                 return where.read_bytes().decode("utf-8", "replace").splitlines()
@@ -103,10 +104,11 @@ def _inline(
     invalid: dict[tuple[str, int], Finding] = {}
     settings = cfg.suppressions
     for f in findings:
-        if f.path not in parsed:
-            lines = read(f.path)
-            parsed[f.path] = (suppress.FileSuppressions(f.path, lines), lines)
-        fs, lines = parsed[f.path]
+        key = source_key(f.path, f.commit)
+        if key not in parsed:
+            lines = read(key)
+            parsed[key] = (suppress.FileSuppressions(f.path, lines), lines)
+        fs, lines = parsed[key]
         hit = False
         for sup in fs.scope(f) if fs else ():
             if not sup.ids:

@@ -77,6 +77,12 @@ def render_block(
             ]
             if hook.files is not None:
                 lines.append(f"      files: {_quote(hook.files)}")
+            if hook.stages:
+                lines += [
+                    f"      stages: [{', '.join(hook.stages)}]",
+                    "      pass_filenames: false",
+                    "      always_run: true",
+                ]
             lines.append("      require_serial: true")
     else:
         plain = re.fullmatch(r"[A-Za-z][A-Za-z0-9._/+-]*", rev) is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -78,6 +79,23 @@ from gitops_guard.exit_codes import decide
     is_flag=True,
     help="With --staged or --diff-base: report only findings on changed lines.",
 )
+@click.option(
+    "--history",
+    is_flag=True,
+    help="Scan every file version in the commits reachable from HEAD (each blob once), with "
+    "the secrets scanner unless --scanners or the configuration name others.",
+)
+@click.option(
+    "--since",
+    metavar="REF",
+    help="With --history: only the commits after REF (git log REF..HEAD).",
+)
+@click.option(
+    "--pre-push",
+    is_flag=True,
+    help="With --history, in a pre-commit pre-push hook: only the commits being pushed "
+    "(PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF, or what no remote has).",
+)
 def scan(
     paths: tuple[Path, ...],
     scanner_names: str | None,
@@ -95,6 +113,9 @@ def scan(
     diff_lines: bool = False,
     baseline_file: Path | None = None,
     no_baseline: bool = False,
+    history: bool = False,
+    since: str | None = None,
+    pre_push: bool = False,
 ) -> int:
     """Scan PATHS (default: the current directory) with every installed scanner.
 
@@ -104,8 +125,14 @@ def scan(
     dests = plan_outputs(formats, outputs)
     if staged and diff_base is not None:
         raise UsageError("--staged and --diff-base cannot be combined")
+    if (since or pre_push) and not history:
+        raise UsageError("--since and --pre-push go with --history")
+    if history and (staged or diff_base is not None):
+        raise UsageError("--history cannot be combined with --staged or --diff-base")
     mode = (
-        pipeline.Mode.STAGED
+        pipeline.Mode.HISTORY
+        if history
+        else pipeline.Mode.STAGED
         if staged
         else pipeline.Mode.DIFF
         if diff_base is not None
@@ -117,6 +144,8 @@ def scan(
             mode=mode,
             diff_base=diff_base,
             diff_lines=diff_lines,
+            since=since,
+            pushed=_pushed() if pre_push else None,
             scanners=pipeline.parse_scanner_names(scanner_names),
             config_file=config_file,
             baseline_file=baseline_file,
@@ -134,3 +163,11 @@ def scan(
         )
     emit(outcome.report, dests)
     return int(decide(outcome.report, severity(fail_on) or outcome.config.fail_on))
+
+
+def _pushed() -> tuple[str, str]:
+    """The (old, new) commits pre-commit's pre-push stage passes (old empty: what no remote
+    has, as when a repository is pushed for the first time)."""
+    old = os.environ.get("PRE_COMMIT_FROM_REF", "")
+    new = os.environ.get("PRE_COMMIT_TO_REF") or os.environ.get("PRE_COMMIT_LOCAL_BRANCH")
+    return (old, new or "HEAD")
