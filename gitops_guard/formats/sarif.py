@@ -154,6 +154,17 @@ def _result(f: Finding, rule_index: int) -> dict[str, object]:
         props["resource"] = f.resource
     if f.sources:
         props["sources"] = list(f.sources)
+    if f.merged:
+        props["mergedFingerprints"] = list(f.merged)
+    if f.occurrences:
+        props["occurrences"] = list(f.occurrences)
+    if f.also_in:
+        props["alsoIn"] = list(f.also_in)
+    if f.commit:
+        text += f" (in history: commit {f.commit})"
+        props["commit"] = f.commit
+    if f.fix:
+        props["fix"] = f.fix
     return {
         "ruleId": f.rule_id,
         "ruleIndex": rule_index,
