@@ -58,9 +58,11 @@ def _wild_resource(res: Node) -> tuple[str, ...] | None:
     return () if both else None
 
 
-#: AppProject wildcards: the list field, which entry is wild (and the wild keys), the severity
-#: and the message after "AppProject 'name' " ({wild}: the wild keys).
-_PROJECT_WILDCARDS: tuple[tuple[str, Callable[[Node], tuple[str, ...] | None], Severity, str], ...]
+#: AppProject wildcards: the list field, which entry is wild (and the wild keys), the severity,
+#: the message after "AppProject 'name' " ({wild}: the wild keys) and the fix.
+_PROJECT_WILDCARDS: tuple[
+    tuple[str, Callable[[Node], tuple[str, ...] | None], Severity, str, str], ...
+]
 _PROJECT_WILDCARDS = (
     (
         "sourceRepos",
@@ -68,6 +70,7 @@ _PROJECT_WILDCARDS = (
         Severity.MEDIUM,
         "allows every source repository ('*'); list the repositories its applications may "
         "deploy from.",
+        "list the allowed repositories in spec.sourceRepos",
     ),
     (
         "destinations",
@@ -75,6 +78,7 @@ _PROJECT_WILDCARDS = (
         Severity.HIGH,
         "allows any destination {wild} ('*'); name the clusters and namespaces the project may "
         "deploy to.",
+        "list the allowed server and namespace pairs in spec.destinations",
     ),
     (
         "clusterResourceWhitelist",
@@ -82,13 +86,14 @@ _PROJECT_WILDCARDS = (
         Severity.HIGH,
         "allows every cluster-scoped resource (group '*', kind '*'); whitelist only the kinds "
         "its applications need.",
+        "list only the cluster-scoped kinds the project needs in spec.clusterResourceWhitelist",
     ),
 )
 
 
 def _project(out: Findings, obj: K8sObject) -> None:
     spec = y.get(obj.node, "spec")
-    for key, wild_of, severity, message in _PROJECT_WILDCARDS:
+    for key, wild_of, severity, message, fix in _PROJECT_WILDCARDS:
         for entry in y.items(y.get(spec, key)):
             wild = wild_of(entry)
             if wild is not None:
@@ -98,6 +103,7 @@ def _project(out: Findings, obj: K8sObject) -> None:
                     entry,
                     resource=obj.ref(),
                     anchor=(obj.ref(), key, *wild),
+                    fix=fix,
                 )
                 break
 
@@ -142,6 +148,7 @@ def _application(out: Findings, obj: K8sObject, spec: Node | None, name: str) ->
                 y.get(source, "targetRevision") or source,
                 resource=obj.ref(),
                 anchor=(obj.ref(), "targetRevision"),
+                fix="pin targetRevision to a release tag or a commit SHA",
             )
             break
     if (server in IN_CLUSTER or dest_name == "in-cluster") and not ADMIN_PROJECT.match(project):
@@ -152,6 +159,8 @@ def _application(out: Findings, obj: K8sObject, spec: Node | None, name: str) ->
             y.get(dest, "server") or y.get(dest, "name") or dest,
             resource=obj.ref(),
             anchor=(obj.ref(), "in-cluster"),
+            fix="deploy the application to a workload cluster, or move it to the platform "
+            "team's project",
         )
     automated_key = y.key_node(y.get(spec, "syncPolicy"), "automated")
     automated = y.get(spec, "syncPolicy", "automated")
@@ -166,6 +175,7 @@ def _application(out: Findings, obj: K8sObject, spec: Node | None, name: str) ->
                 automated_key,
                 resource=obj.ref(),
                 anchor=(obj.ref(), "automated", *off),
+                fix="set syncPolicy.automated.prune and syncPolicy.automated.selfHeal to true",
             )
 
 

@@ -43,6 +43,20 @@ _TRUNK_RE = re.compile(
     re.I,
 )
 _ADMIN_ROLE_IDS = frozenset({"5"})  # RepositoryRole 5 = admin
+#: The fix of each Terraform finding, by its anchor key.
+_FIX = {
+    "allows_force_pushes": "set allows_force_pushes = false",
+    "allows_deletions": "set allows_deletions = false",
+    "reviews": "add required_pull_request_reviews { required_approving_review_count = 1 }",
+    "enforce_admins": "set enforce_admins = true",
+    "bypass": 'set bypass_mode = "pull_request" for admin bypass actors, or remove them',
+}
+_SETTINGS_FIX = {
+    "allow_force_pushes": "set protection.allow_force_pushes: false",
+    "allow_deletions": "set protection.allow_deletions: false",
+    "reviews": "set protection.required_pull_request_reviews.required_approving_review_count: 1",
+    "enforce_admins": "set protection.enforce_admins: true",
+}
 
 
 def _is_trunk(pattern: str | None) -> bool:
@@ -77,7 +91,7 @@ def _tf_branch_protection(out: Findings, res: Block) -> None:
 
     def add(severity: Severity, what: str, line: int, key: str) -> None:
         message = f"{name} (branch '{shown}') {what}."
-        out.add(severity, message, line, resource=name, anchor=(name, key))
+        out.add(severity, message, line, resource=name, anchor=(name, key), fix=_FIX[key])
 
     for key, what in (
         ("allows_force_pushes", "allows force pushes"),
@@ -130,6 +144,7 @@ def _tf_trunk_ruleset(out: Findings, res: Block) -> bool:
             res.attrs["enforcement"][1],
             resource=name,
             anchor=(name, "enforcement"),
+            fix='set enforcement = "active"',
         )
         return False
     for actor in res.blocks_of("bypass_actors"):
@@ -145,6 +160,7 @@ def _tf_trunk_ruleset(out: Findings, res: Block) -> bool:
                 actor.line,
                 resource=name,
                 anchor=(name, "bypass"),
+                fix=_FIX["bypass"],
             )
     return True
 
@@ -184,6 +200,7 @@ def _tf_rulesets(out: Findings, rulesets: list[Block]) -> None:
                 first.line,
                 resource=first_name,
                 anchor=(first_name, key),
+                fix=f"add {fix} to a ruleset that targets the trunk",
             )
 
 
@@ -211,7 +228,8 @@ def _settings_branch(out: Findings, branch: Node) -> None:
 
     def add(severity: Severity, what: str, node: Node | None, key: str) -> None:
         message = f".github/settings.yml branch '{pattern}' {what}."
-        out.add(severity, message, node or protection, resource=res, anchor=(res, key))
+        at = node or protection
+        out.add(severity, message, at, resource=res, anchor=(res, key), fix=_SETTINGS_FIX[key])
 
     for key, what in (
         ("allow_force_pushes", "allows force pushes"),
@@ -251,7 +269,9 @@ def _settings_ruleset(out: Findings, ruleset: Node) -> None:
     for rule_type, what in _SETTINGS_RULE_TYPES:
         if rule_type not in types:
             message = f".github/settings.yml ruleset '{name}' {what}."
-            out.add(Severity.HIGH, message, ruleset, resource=res, anchor=(res, rule_type))
+            fix = f"add a rule of type {rule_type} to the ruleset"
+            anchor = (res, rule_type)
+            out.add(Severity.HIGH, message, ruleset, resource=res, anchor=anchor, fix=fix)
     for actor in y.items(y.get(ruleset, "bypass_actors")):
         if _admin_bypass(
             y.text(y.get(actor, "actor_type")) or "",
@@ -259,7 +279,10 @@ def _settings_ruleset(out: Findings, ruleset: Node) -> None:
             y.text(y.get(actor, "bypass_mode")) or "",
         ):
             message = f".github/settings.yml ruleset '{name}' lets admins bypass it at any time."
-            out.add(Severity.MEDIUM, message, actor, resource=res, anchor=(res, "bypass"))
+            anchor = (res, "bypass")
+            out.add(
+                Severity.MEDIUM, message, actor, resource=res, anchor=anchor, fix=_FIX["bypass"]
+            )
 
 
 def check(p: Parsed, run: RunIndex) -> list[Finding]:
