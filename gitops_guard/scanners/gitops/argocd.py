@@ -10,8 +10,13 @@
   changes without a reviewed change of the manifest. MEDIUM.
 * An ``Application`` targeting the in-cluster destination (``https://kubernetes.default.svc`` or
   ``in-cluster``) from a non-admin project: tenant apps then land in the cluster that runs Argo CD
-  itself. MEDIUM. Admin projects: ``default``, ``admin``, ``argocd``, ``platform``, ``system``,
-  ``infra``, ``infrastructure``, ``cluster-admin``, ``bootstrap``, ``cluster-addons``.
+  itself. MEDIUM. Admin projects: ``admin``, ``argocd``, ``platform``, ``system``, ``infra``,
+  ``infrastructure``, ``cluster-admin``, ``bootstrap``, ``cluster-addons``, ``core``.
+* An ``Application`` in Argo CD's ``default`` project, unless an ``AppProject`` named ``default``
+  in the scan restricts it (no wildcard): Argo CD creates that project open (every repository,
+  destination and cluster-scoped resource), so the application has no project boundary at all.
+  Flagged (MEDIUM) in production or on the in-cluster destination (one finding, which says
+  which). A restricted ``default`` project is judged like any tenant project.
 * A production ``Application`` with automated sync but ``prune`` or ``selfHeal`` not ``true``:
   without selfHeal a manual change in the cluster (drift) stays until the next commit; without
   prune a resource deleted from git keeps running. Git stops being the source of truth. MEDIUM.
@@ -41,7 +46,7 @@ ID = "GG003"
 IN_CLUSTER = ("https://kubernetes.default.svc", "https://kubernetes.default.svc/")
 #: Project names that mean "the platform team's own project" (docs/rules/GG003.md).
 ADMIN_PROJECT = re.compile(
-    r"^(?:default|admins?|argo-?cd|platform(?:-team)?|system|infra(?:structure)?|"
+    r"^(?:admins?|argo-?cd|platform(?:-team)?|system|infra(?:structure)?|"
     r"cluster-(?:admin|addons)|bootstrap|core)$"
 )
 _PINNED_GIT = re.compile(r"^(?:[0-9a-f]{7,40}|v?\d+(?:\.\d+)+(?:[-+][0-9A-Za-z.\-]+)?)$")
@@ -127,7 +132,52 @@ def _moving(source: Node | None) -> str | None:
     return f"branch '{rev}'"
 
 
-def _application(out: Findings, obj: K8sObject, spec: Node | None, name: str) -> None:
+def _open(project: K8sObject) -> bool:
+    """An AppProject with a wildcard source, destination or cluster-scoped resource."""
+    spec = y.get(project.node, "spec")
+    return any(
+        wild_of(entry) is not None
+        for key, wild_of, *_ in _PROJECT_WILDCARDS
+        for entry in y.items(y.get(spec, key))
+    )
+
+
+def _projects(run: RunIndex) -> dict[str, K8sObject]:
+    """The AppProjects of the run, by name."""
+    return {
+        obj.name: obj
+        for p in run.manifests
+        for obj in p.objects()
+        if obj.kind == "AppProject" and obj.group.startswith("argoproj.io")
+    }
+
+
+def _default_project(
+    out: Findings, obj: K8sObject, spec: Node | None, name: str, run: RunIndex, serious: str
+) -> bool:
+    """Report an application of an open ``default`` project; False when the project is
+    restricted in the scan (then judged like any other)."""
+    defined = run.memo("GG003.projects", lambda: _projects(run)).get("default")
+    if not serious or (defined is not None and not _open(defined)):
+        return False
+    how = "as defined in this repository" if defined is not None else "unless restricted"
+    out.add(
+        Severity.MEDIUM,
+        f"{obj.kind} '{name}' uses Argo CD's 'default' project, which {how} allows every source "
+        f"repository, destination and cluster-scoped resource{serious}: the application has no "
+        "project boundary.",
+        y.get(spec, "project"),
+        resource=obj.ref(),
+        anchor=(obj.ref(), "default-project"),
+        fix="create an AppProject with only the repositories and destinations the application "
+        "needs, and set spec.project to it",
+    )
+    return True
+
+
+def _application(
+    out: Findings, obj: K8sObject, spec: Node | None, name: str, run: RunIndex
+) -> None:
     dest = y.get(spec, "destination")
     server = y.text(y.get(dest, "server")) or ""
     dest_name = y.text(y.get(dest, "name")) or ""
@@ -151,7 +201,17 @@ def _application(out: Findings, obj: K8sObject, spec: Node | None, name: str) ->
                 fix="pin targetRevision to a release tag or a commit SHA",
             )
             break
-    if (server in IN_CLUSTER or dest_name == "in-cluster") and not ADMIN_PROJECT.match(project):
+    in_cluster = server in IN_CLUSTER or dest_name == "in-cluster"
+    serious = (
+        ", and it deploys to the in-cluster destination (the cluster running Argo CD)"
+        if in_cluster
+        else (", in production" if prod else "")
+    )
+    if y.text(y.get(spec, "project")) == "default" and _default_project(
+        out, obj, spec, name, run, serious
+    ):
+        in_cluster = False  # said by the default-project finding
+    if in_cluster and not ADMIN_PROJECT.match(project) and y.get(spec, "project") is not None:
         out.add(
             Severity.MEDIUM,
             f"{kind} '{name}' of project '{project}' deploys to the in-cluster destination (the"
@@ -187,11 +247,11 @@ def check(p: Parsed, run: RunIndex) -> list[Finding]:
         if obj.kind == "AppProject":
             _project(out, obj)
         elif obj.kind == "Application":
-            _application(out, obj, y.get(obj.node, "spec"), obj.name)
+            _application(out, obj, y.get(obj.node, "spec"), obj.name, run)
         elif obj.kind == "ApplicationSet":
             template = y.get(obj.node, "spec", "template")
             name = y.text(y.get(template, "metadata", "name")) or obj.name
-            _application(out, obj, y.get(template, "spec"), name)
+            _application(out, obj, y.get(template, "spec"), name, run)
     return out.findings
 
 
