@@ -144,6 +144,16 @@ def is_yaml(target: Target) -> bool:
     return bool(target.kinds & YAML_KINDS) or name.lower().endswith((".yml", ".yaml"))
 
 
+def _name(doc: Node) -> str:
+    """``metadata.name``; for an object named by the API server, its ``generateName`` prefix
+    followed by ``*`` (``db-migrate-*``)."""
+    name = y.text(y.get(doc, "metadata", "name"))
+    if name:
+        return name
+    prefix = y.text(y.get(doc, "metadata", "generateName"))
+    return f"{prefix}*" if prefix else ""
+
+
 def _objects_of(doc: Node) -> Iterator[K8sObject]:
     kind = y.text(y.get(doc, "kind"))
     api = y.text(y.get(doc, "apiVersion"))
@@ -157,7 +167,7 @@ def _objects_of(doc: Node) -> Iterator[K8sObject]:
         node=doc,
         api_version=api,
         kind=kind,
-        name=y.text(y.get(doc, "metadata", "name")) or "",
+        name=_name(doc),
         namespace=y.text(y.get(doc, "metadata", "namespace")),
     )
 

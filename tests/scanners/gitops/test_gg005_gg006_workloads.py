@@ -394,3 +394,22 @@ def test_a_component_an_overlay_includes_is_coverage(tmp_path: Path) -> None:
         "components/netpol/deny.yaml": DENY_ALL.format(ns="web"),
     }
     assert of(scan_files(tmp_path, files), "GG006") == []
+
+
+def test_an_object_with_generate_name_is_named_by_it(tmp_path: Path) -> None:
+    job = """
+    apiVersion: batch/v1
+    kind: Job
+    metadata:
+      generateName: db-migrate-
+      namespace: web
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: migrate, image: "ghcr.io/org/migrate:1.0"}]
+    """
+    result = scan_files(tmp_path, {"job.yaml": job})
+    for finding in [*of(result, "GG005"), *of(result, "GG006")]:
+        assert "db-migrate-*" in finding.message and "''" not in finding.message
+    assert [f.resource for f in of(result, "GG005")] == ["Job.web.db-migrate-*"]
