@@ -8,7 +8,11 @@ branch, or a Terraform expression we cannot resolve), flag:
 
 * force pushes allowed (HIGH) - history can be rewritten under reviewers' feet;
 * deletion allowed (HIGH);
-* no required pull-request review, or zero approvals (HIGH);
+* no required pull-request review, or zero approvals (HIGH). A reusable module whose
+  ``required_pull_request_reviews`` is a ``dynamic`` block filled from variables is judged with
+  the arguments of its callers in the scan (``module`` blocks with a local ``source``, and
+  ``terraform.tfvars`` / ``*.auto.tfvars``); without a caller, or when an argument is not a
+  literal, it is a LOW "cannot tell" (:mod:`._terraform`);
 * admins not bound by the rules (``enforce_admins`` false/absent, a ruleset bypass actor with
   ``bypass_mode = "always"`` that is an admin role) (MEDIUM).
 
@@ -21,6 +25,7 @@ their lines); nothing is evaluated and no provider or module is fetched.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from typing import TYPE_CHECKING
 
@@ -31,6 +36,7 @@ from gitops_guard.scanners.gitops import _yaml as y
 from gitops_guard.scanners.gitops._common import Parsed
 from gitops_guard.scanners.gitops._hcl import Block, literal, parse_hcl
 from gitops_guard.scanners.gitops._rule import Check, Findings
+from gitops_guard.scanners.gitops._terraform import modules, number, presence, variables
 from gitops_guard.targets import Kind
 
 if TYPE_CHECKING:
@@ -43,6 +49,7 @@ _TRUNK_RE = re.compile(
     re.I,
 )
 _ADMIN_ROLE_IDS = frozenset({"5"})  # RepositoryRole 5 = admin
+_REVIEWS = "required_pull_request_reviews"
 #: The fix of each Terraform finding, by its anchor key.
 _FIX = {
     "allows_force_pushes": "set allows_force_pushes = false",
@@ -82,7 +89,59 @@ def _admin_bypass(actor_type: str, actor_id: str, mode: str) -> bool:
 # -- Terraform ---------------------------------------------------------------------------------
 
 
-def _tf_branch_protection(out: Findings, res: Block) -> None:
+def _dynamic_reviews(
+    out: Findings, res: Block, dyn: Block, name: str, shown: str, run: RunIndex
+) -> None:
+    """``dynamic "required_pull_request_reviews"``: judged with the arguments of the module's
+    callers in the scan (module blocks, tfvars); at most a LOW "cannot tell" without them."""
+    directory = posixpath.dirname(out.path) or "."
+    for_each = dyn.value("for_each") or ""
+    content = next(iter(dyn.blocks_of("content")), None)
+    count_expr = content.value("required_approving_review_count") if content else None
+    names = variables(for_each) | variables(count_expr or "")
+    iterated = next(iter(variables(for_each))) if len(variables(for_each)) == 1 else None
+    mods = run.memo("GG007.modules", lambda: modules(run))
+    callers = mods.callers.get(directory, [])
+    bad: dict[str, list[str]] = {}
+    for caller in callers:
+        values = {n: mods.value(directory, caller, n) for n in names}
+        present = presence(for_each, values)
+        if present is False:
+            bad.setdefault("requires no pull-request review", []).append(caller.label)
+        elif present and number(count_expr, values, iterated) == 0:
+            bad.setdefault("requires zero approving reviews", []).append(caller.label)
+    shown_vars = ", ".join(f"var.{n}" for n in sorted(names)) or "a local value"
+    if bad:
+        what, labels = next(iter(bad.items()))
+        more = f" and {len(labels) - 3} more" if len(labels) > 3 else ""
+        out.add(
+            Severity.HIGH,
+            f"{name} (branch '{shown}') {what} as called by {', '.join(labels[:3])}{more} "
+            f"(required_pull_request_reviews is a dynamic block filled from {shown_vars}).",
+            dyn.line,
+            resource=name,
+            anchor=(name, "reviews"),
+            fix=f"pass {shown_vars} with required_approving_review_count >= 1 from every caller, "
+            "or make the module require a review",
+        )
+    elif not callers or any(
+        presence(for_each, {n: mods.value(directory, c, n) for n in names}) is None for c in callers
+    ):
+        why = "no module call or tfvars in the scan sets it" if not callers else "not literal"
+        out.add(
+            Severity.LOW,
+            f"{name} (branch '{shown}'): cannot tell whether a pull-request review is required; "
+            f"required_pull_request_reviews is a dynamic block filled from {shown_vars} ({why}).",
+            dyn.line,
+            resource=name,
+            anchor=(name, "reviews"),
+            fix=f"make sure every caller passes {shown_vars} with required_approving_review_count"
+            " >= 1, or make the module require a review",
+            confidence="low",
+        )
+
+
+def _tf_branch_protection(out: Findings, res: Block, run: RunIndex) -> None:
     name = ".".join([res.labels[0], res.labels[1]]) if len(res.labels) >= 2 else "resource"
     pattern = literal(res.value("pattern") or res.value("branch"))
     if not _is_trunk(pattern):
@@ -100,7 +159,10 @@ def _tf_branch_protection(out: Findings, res: Block) -> None:
         if literal(res.value(key)) == "true":
             add(Severity.HIGH, what + "; set it to false", res.attrs[key][1], key)
     reviews = res.blocks_of("required_pull_request_reviews")
-    if not reviews:
+    dynamic = [b for b in res.blocks_of("dynamic") if b.labels[:1] == [_REVIEWS]]
+    if not reviews and dynamic:
+        _dynamic_reviews(out, res, dynamic[0], name, shown, run)
+    elif not reviews:
         add(
             Severity.HIGH,
             "requires no pull-request review; add required_pull_request_reviews "
@@ -204,13 +266,13 @@ def _tf_rulesets(out: Findings, rulesets: list[Block]) -> None:
             )
 
 
-def _terraform(out: Findings, p: Parsed) -> None:
+def _terraform(out: Findings, p: Parsed, run: RunIndex) -> None:
     root = parse_hcl(p.text)
     rulesets: list[Block] = []
     for res in root.blocks_of("resource"):
         kind = res.labels[0] if res.labels else ""
         if kind in ("github_branch_protection", "github_branch_protection_v3"):
-            _tf_branch_protection(out, res)
+            _tf_branch_protection(out, res, run)
         elif kind in ("github_repository_ruleset", "github_organization_ruleset"):
             rulesets.append(res)
     _tf_rulesets(out, rulesets)
@@ -288,7 +350,7 @@ def _settings_ruleset(out: Findings, ruleset: Node) -> None:
 def check(p: Parsed, run: RunIndex) -> list[Finding]:
     out = Findings(ID, p.path)
     if p.path.endswith(".tf"):
-        _terraform(out, p)
+        _terraform(out, p, run)
         return out.findings
     for doc in p.docs:
         for branch in y.items(y.get(doc, "branches")):
