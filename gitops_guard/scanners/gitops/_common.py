@@ -77,6 +77,55 @@ RULES: tuple[Rule, ...] = (
         Severity.HIGH,
         DOCS_URL.format("GG007"),
     ),
+    Rule(
+        "GG008",
+        "gitlab-remote-include",
+        "A GitLab pipeline includes a remote file (include: remote, or a URL) without integrity: "
+        "its jobs run with the project's variables, whoever controls that server.",
+        Severity.HIGH,
+        DOCS_URL.format("GG008"),
+    ),
+    Rule(
+        "GG009",
+        "gitlab-unpinned-include",
+        "A GitLab pipeline includes another project's file or a CI/CD component at a branch, no "
+        "ref, ~latest or a partial version instead of a commit SHA or a full release.",
+        Severity.MEDIUM,
+        DOCS_URL.format("GG009"),
+    ),
+    Rule(
+        "GG010",
+        "gitlab-unpinned-image",
+        "A GitLab CI job image or service is referenced by tag without a digest; 'latest' or no "
+        "tag at all is worse.",
+        Severity.MEDIUM,
+        DOCS_URL.format("GG010"),
+    ),
+    Rule(
+        "GG011",
+        "gitlab-script-injection",
+        "A GitLab CI script runs a variable that a commit, branch, tag or merge request author "
+        "chooses (CI_COMMIT_MESSAGE, CI_MERGE_REQUEST_TITLE...) as code: eval, sh -c, a pipe to "
+        "a shell.",
+        Severity.HIGH,
+        DOCS_URL.format("GG011"),
+    ),
+    Rule(
+        "GG012",
+        "gitlab-artifact-credentials",
+        "GitLab CI artifacts capture the whole workspace, .git (the job's repository "
+        "credentials), a credential file, or every untracked file.",
+        Severity.HIGH,
+        DOCS_URL.format("GG012"),
+    ),
+    Rule(
+        "GG013",
+        "gitlab-mr-pipeline-credentials",
+        "A GitLab CI job that runs in merge request pipelines holds id_tokens or secrets, so the "
+        "merge request's code (a fork's, when run in the parent project) runs with them.",
+        Severity.MEDIUM,
+        DOCS_URL.format("GG013"),
+    ),
 )
 RULE_BY_ID = {r.id: r for r in RULES}
 

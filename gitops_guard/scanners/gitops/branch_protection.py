@@ -111,34 +111,30 @@ def _dynamic_reviews(
         elif present and number(count_expr, values, iterated) == 0:
             bad.setdefault("requires zero approving reviews", []).append(caller.label)
     shown_vars = ", ".join(f"var.{n}" for n in sorted(names)) or "a local value"
+    dynamic = f"required_pull_request_reviews is a dynamic block filled from {shown_vars}"
     if bad:
         what, labels = next(iter(bad.items()))
         more = f" and {len(labels) - 3} more" if len(labels) > 3 else ""
-        out.add(
-            Severity.HIGH,
-            f"{name} (branch '{shown}') {what} as called by {', '.join(labels[:3])}{more} "
-            f"(required_pull_request_reviews is a dynamic block filled from {shown_vars}).",
-            dyn.line,
-            resource=name,
-            anchor=(name, "reviews"),
-            fix=f"pass {shown_vars} with required_approving_review_count >= 1 from every caller, "
-            "or make the module require a review",
-        )
+        severity, confidence = Severity.HIGH, "high"
+        message = f"{what} as called by {', '.join(labels[:3])}{more} ({dynamic})."
     elif not callers or any(
         presence(for_each, {n: mods.value(directory, c, n) for n in names}) is None for c in callers
     ):
         why = "no module call or tfvars in the scan sets it" if not callers else "not literal"
-        out.add(
-            Severity.LOW,
-            f"{name} (branch '{shown}'): cannot tell whether a pull-request review is required; "
-            f"required_pull_request_reviews is a dynamic block filled from {shown_vars} ({why}).",
-            dyn.line,
-            resource=name,
-            anchor=(name, "reviews"),
-            fix=f"make sure every caller passes {shown_vars} with required_approving_review_count"
-            " >= 1, or make the module require a review",
-            confidence="low",
-        )
+        severity, confidence = Severity.LOW, "low"
+        message = f"cannot tell whether a pull-request review is required; {dynamic} ({why})."
+    else:
+        return
+    out.add(
+        severity,
+        f"{name} (branch '{shown}') {message}",
+        dyn.line,
+        resource=name,
+        anchor=(name, "reviews"),
+        fix=f"make every caller pass {shown_vars} with required_approving_review_count >= 1, or "
+        "make the module require a review",
+        confidence=confidence,
+    )
 
 
 def _tf_branch_protection(out: Findings, res: Block, run: RunIndex) -> None:

@@ -209,8 +209,8 @@ MODULE = """
 variable "repository_id" { type = string }
 variable "required_pull_request_reviews" {
   type = object({
-    required_approving_review_count = number
-    dismiss_stale_reviews           = optional(bool, true)
+    approvals     = number
+    dismiss_stale = optional(bool, true)
   })
   default = null
 }
@@ -224,8 +224,8 @@ resource "github_branch_protection" "this" {
   dynamic "required_pull_request_reviews" {
     for_each = var.required_pull_request_reviews == null ? [] : [var.required_pull_request_reviews]
     content {
-      required_approving_review_count = required_pull_request_reviews.value.required_approving_review_count
-      dismiss_stale_reviews           = required_pull_request_reviews.value.dismiss_stale_reviews
+      required_approving_review_count = required_pull_request_reviews.value.approvals
+      dismiss_stale_reviews           = required_pull_request_reviews.value.dismiss_stale
     }
   }
 }
@@ -249,7 +249,7 @@ def test_callers_that_pass_a_review_make_it_pass(tmp_path: Path) -> None:
       source        = "../modules/protection"
       repository_id = "R_1"
       required_pull_request_reviews = {
-        required_approving_review_count = 2
+        approvals = 2
       }
     }
     """
@@ -261,7 +261,7 @@ def test_a_caller_that_passes_no_review_is_named(tmp_path: Path) -> None:
     module "app" {
       source        = "../modules/protection"
       repository_id = "R_1"
-      required_pull_request_reviews = { required_approving_review_count = 1 }
+      required_pull_request_reviews = { approvals = 1 }
     }
 
     module "docs" {
@@ -282,7 +282,7 @@ def test_a_caller_that_passes_zero_approvals_is_flagged(tmp_path: Path) -> None:
     module "app" {
       source = "../modules/protection"
       required_pull_request_reviews = {
-        required_approving_review_count = 0
+        approvals = 0
       }
     }
     """
@@ -292,7 +292,7 @@ def test_a_caller_that_passes_zero_approvals_is_flagged(tmp_path: Path) -> None:
 
 
 def test_tfvars_are_the_callers_of_a_root_module(tmp_path: Path) -> None:
-    tfvars = "required_pull_request_reviews = {\n  required_approving_review_count = 1\n}\n"
+    tfvars = "required_pull_request_reviews = {\n  approvals = 1\n}\n"
     files = {"modules/protection/terraform.tfvars": tfvars}
     assert reviews(tmp_path, files) == []
 
@@ -301,9 +301,7 @@ def test_a_toggle_variable_is_evaluated(tmp_path: Path) -> None:
     module = MODULE.replace(
         "var.required_pull_request_reviews == null ? [] : [var.required_pull_request_reviews]",
         "var.require_reviews ? [1] : []",
-    ).replace(
-        "required_pull_request_reviews.value.required_approving_review_count", "var.approvals"
-    )
+    ).replace("required_pull_request_reviews.value.approvals", "var.approvals")
     on = 'module "a" {\n  source = "../m"\n  require_reviews = true\n  approvals = 1\n}\n'
     off = 'module "b" {\n  source = "../m"\n  require_reviews = false\n}\n'
     files = {"m/main.tf": module, "live/a.tf": on, "live/b.tf": off}
