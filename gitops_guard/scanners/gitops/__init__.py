@@ -1,4 +1,4 @@
-"""The ``gitops`` scanner: our own GitOps policy pack.
+"""The ``gitops`` scanner: our own GitOps policy pack (GG001-GG013).
 
 Every rule implements one contract (:class:`._rule.GitopsRule`: an id, the kinds of files it
 reads, one ``check(file, run)``) over one index per run (:class:`._run.RunIndex`: each file read
@@ -34,6 +34,8 @@ def registered() -> tuple[GitopsRule, ...]:
         netpol,
         secrets,
     )
+    from gitops_guard.scanners.gitops.gitlab import exposure, includes, injection
+    from gitops_guard.scanners.gitops.gitlab import images as gitlab_images
 
     rules: list[GitopsRule] = [
         ci.RULE,
@@ -43,6 +45,12 @@ def registered() -> tuple[GitopsRule, ...]:
         images.RULE,
         netpol.RULE,
         branch_protection.RULE,
+        includes.REMOTE,
+        includes.PINNED,
+        gitlab_images.RULE,
+        injection.RULE,
+        exposure.ARTIFACTS,
+        exposure.MR_CREDENTIALS,
     ]
     return tuple(sorted(rules, key=lambda r: r.id))
 
@@ -52,8 +60,9 @@ class GitopsScanner(Scanner):
 
     name: ClassVar[str] = "gitops"
     description: ClassVar[str] = (
-        "GitOps policies GG001-GG007: CI never reaches the cluster, plaintext secrets, Argo CD "
-        "and Flux hygiene, immutable images, network isolation, branch protection as code"
+        "GitOps policies GG001-GG013: CI never reaches the cluster, plaintext secrets, Argo CD "
+        "and Flux hygiene, immutable images, network isolation, branch protection as code, "
+        "GitLab CI supply chain (includes, images, injection, artifacts, merge request pipelines)"
     )
     kinds: ClassVar[frozenset[str]] = frozenset(
         {

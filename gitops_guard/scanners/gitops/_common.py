@@ -77,6 +77,55 @@ RULES: tuple[Rule, ...] = (
         Severity.HIGH,
         DOCS_URL.format("GG007"),
     ),
+    Rule(
+        "GG008",
+        "gitlab-remote-include",
+        "A GitLab pipeline includes a remote file (include: remote, or a URL) without integrity: "
+        "its jobs run with the project's variables, whoever controls that server.",
+        Severity.HIGH,
+        DOCS_URL.format("GG008"),
+    ),
+    Rule(
+        "GG009",
+        "gitlab-unpinned-include",
+        "A GitLab pipeline includes another project's file or a CI/CD component at a branch, no "
+        "ref, ~latest or a partial version instead of a commit SHA or a full release.",
+        Severity.MEDIUM,
+        DOCS_URL.format("GG009"),
+    ),
+    Rule(
+        "GG010",
+        "gitlab-unpinned-image",
+        "A GitLab CI job image or service is referenced by tag without a digest; 'latest' or no "
+        "tag at all is worse.",
+        Severity.MEDIUM,
+        DOCS_URL.format("GG010"),
+    ),
+    Rule(
+        "GG011",
+        "gitlab-script-injection",
+        "A GitLab CI script runs a variable that a commit, branch, tag or merge request author "
+        "chooses (CI_COMMIT_MESSAGE, CI_MERGE_REQUEST_TITLE...) as code: eval, sh -c, a pipe to "
+        "a shell.",
+        Severity.HIGH,
+        DOCS_URL.format("GG011"),
+    ),
+    Rule(
+        "GG012",
+        "gitlab-artifact-credentials",
+        "GitLab CI artifacts capture the whole workspace, .git (the job's repository "
+        "credentials), a credential file, or every untracked file.",
+        Severity.HIGH,
+        DOCS_URL.format("GG012"),
+    ),
+    Rule(
+        "GG013",
+        "gitlab-mr-pipeline-credentials",
+        "A GitLab CI job that runs in merge request pipelines holds id_tokens or secrets, so the "
+        "merge request's code (a fork's, when run in the parent project) runs with them.",
+        Severity.MEDIUM,
+        DOCS_URL.format("GG013"),
+    ),
 )
 RULE_BY_ID = {r.id: r for r in RULES}
 
@@ -144,6 +193,16 @@ def is_yaml(target: Target) -> bool:
     return bool(target.kinds & YAML_KINDS) or name.lower().endswith((".yml", ".yaml"))
 
 
+def _name(doc: Node) -> str:
+    """``metadata.name``; for an object named by the API server, its ``generateName`` prefix
+    followed by ``*`` (``db-migrate-*``)."""
+    name = y.text(y.get(doc, "metadata", "name"))
+    if name:
+        return name
+    prefix = y.text(y.get(doc, "metadata", "generateName"))
+    return f"{prefix}*" if prefix else ""
+
+
 def _objects_of(doc: Node) -> Iterator[K8sObject]:
     kind = y.text(y.get(doc, "kind"))
     api = y.text(y.get(doc, "apiVersion"))
@@ -157,7 +216,7 @@ def _objects_of(doc: Node) -> Iterator[K8sObject]:
         node=doc,
         api_version=api,
         kind=kind,
-        name=y.text(y.get(doc, "metadata", "name")) or "",
+        name=_name(doc),
         namespace=y.text(y.get(doc, "metadata", "namespace")),
     )
 

@@ -1,6 +1,7 @@
 """The small model of the run's kustomization files that GG005 and GG006 share: the namespaces
-overlays impose on the files they include, the files used as patches, the images pinned by an
-``images:`` override."""
+overlays impose on the files they include, the files used as patches, the image overrides of
+``images:``, and the files of Kustomize components that no kustomization includes (never
+deployed: a component cannot be built on its own)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ class _Kustomization:
     namespace: str | None
     children: list[str]
     """Resolved paths of resources/bases/components (files or directories)."""
+    component: bool = False
+    """``kind: Component``: only deployed through a kustomization that lists it."""
 
 
 @dataclass
@@ -31,6 +34,11 @@ class KustomizeIndex:
     """Files used as patches (partial objects, not resources of their own)."""
     digests: set[str] = field(default_factory=set)
     """Image names pinned by digest in some kustomization ``images:`` entry."""
+    tags: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Image name -> the tags some kustomization ``images:`` entry gives it (``newTag``), each
+    with the kustomization's ``path:line``."""
+    undeployed: set[str] = field(default_factory=set)
+    """Files listed only by components that no kustomization includes."""
 
     @classmethod
     def build(cls, parsed: list[Parsed]) -> KustomizeIndex:
@@ -57,14 +65,26 @@ class KustomizeIndex:
                         index.patches.add(posixpath.normpath(posixpath.join(directory, value)))
             for item in y.items(y.get(doc, "images")):
                 name = y.text(y.get(item, "name"))
+                tag = y.text(y.get(item, "newTag"))
                 if name and not y.is_empty(y.get(item, "digest")):
                     index.digests.add(name)
-            kusts[directory] = _Kustomization(directory, y.text(y.get(doc, "namespace")), children)
+                elif name and tag:
+                    where = f"{p.path}:{y.line(y.get(item, 'newTag'))}"
+                    index.tags.setdefault(name, {}).setdefault(tag, where)
+            kusts[directory] = _Kustomization(
+                directory,
+                y.text(y.get(doc, "namespace")),
+                children,
+                y.text(y.get(doc, "kind")) == "Component",
+            )
         referenced = {c for k in kusts.values() for c in k.children}
         files = {p.path for p in parsed}
 
+        visited: set[str] = set()
+
         def walk(directory: str, carried: str | None, trail: frozenset[str]) -> None:
             k = kusts[directory]
+            visited.add(directory)
             ns = carried if carried is not None else k.namespace
             for child in k.children:
                 if child in kusts and child not in trail:
@@ -73,8 +93,9 @@ class KustomizeIndex:
                     index.namespaces.setdefault(child, set()).add(ns)
 
         for directory in sorted(kusts):
-            if directory not in referenced:
+            if directory not in referenced and not kusts[directory].component:
                 walk(directory, None, frozenset({directory}))
+        index.undeployed = _unreached(kusts, visited, files) - set(index.namespaces)
         return index
 
     def namespaces_of(self, obj: K8sObject, path: str) -> set[str]:
@@ -84,3 +105,18 @@ class KustomizeIndex:
         if not imposed:
             return {own}
         return {ns if ns is not None else own for ns in imposed}
+
+
+def _unreached(kusts: dict[str, _Kustomization], visited: set[str], files: set[str]) -> set[str]:
+    """Files under components that no walk from a buildable kustomization reached."""
+    out: set[str] = set()
+    stack = [d for d, k in kusts.items() if k.component and d not in visited]
+    seen = set(stack)
+    while stack:
+        for child in kusts[stack.pop()].children:
+            if child in kusts and child not in seen and child not in visited:
+                seen.add(child)
+                stack.append(child)
+            elif child in files:
+                out.add(child)
+    return out

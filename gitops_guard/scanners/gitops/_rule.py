@@ -66,11 +66,12 @@ class Findings:
         *,
         resource: str,
         anchor: tuple[str, ...],
-        fix: str | None = None,
+        fix: str,
         confidence: str = "high",
     ) -> None:
         """Report ``message`` at a node's line (or a line number); ``anchor`` parts describe
-        *what* is flagged (never a value), so the fingerprint survives moved lines."""
+        *what* is flagged (never a value), so the fingerprint survives moved lines; ``fix`` says
+        in one line what to do (every GG finding has one)."""
         line = at if isinstance(at, int) else y.line(at)
         self.findings.append(
             Finding(

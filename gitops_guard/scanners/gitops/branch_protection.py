@@ -8,7 +8,11 @@ branch, or a Terraform expression we cannot resolve), flag:
 
 * force pushes allowed (HIGH) - history can be rewritten under reviewers' feet;
 * deletion allowed (HIGH);
-* no required pull-request review, or zero approvals (HIGH);
+* no required pull-request review, or zero approvals (HIGH). A reusable module whose
+  ``required_pull_request_reviews`` is a ``dynamic`` block filled from variables is judged with
+  the arguments of its callers in the scan (``module`` blocks with a local ``source``, and
+  ``terraform.tfvars`` / ``*.auto.tfvars``); without a caller, or when an argument is not a
+  literal, it is a LOW "cannot tell" (:mod:`._terraform`);
 * admins not bound by the rules (``enforce_admins`` false/absent, a ruleset bypass actor with
   ``bypass_mode = "always"`` that is an admin role) (MEDIUM).
 
@@ -21,6 +25,7 @@ their lines); nothing is evaluated and no provider or module is fetched.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from typing import TYPE_CHECKING
 
@@ -31,6 +36,7 @@ from gitops_guard.scanners.gitops import _yaml as y
 from gitops_guard.scanners.gitops._common import Parsed
 from gitops_guard.scanners.gitops._hcl import Block, literal, parse_hcl
 from gitops_guard.scanners.gitops._rule import Check, Findings
+from gitops_guard.scanners.gitops._terraform import modules, number, presence, variables
 from gitops_guard.targets import Kind
 
 if TYPE_CHECKING:
@@ -43,6 +49,21 @@ _TRUNK_RE = re.compile(
     re.I,
 )
 _ADMIN_ROLE_IDS = frozenset({"5"})  # RepositoryRole 5 = admin
+_REVIEWS = "required_pull_request_reviews"
+#: The fix of each Terraform finding, by its anchor key.
+_FIX = {
+    "allows_force_pushes": "set allows_force_pushes = false",
+    "allows_deletions": "set allows_deletions = false",
+    "reviews": "add required_pull_request_reviews { required_approving_review_count = 1 }",
+    "enforce_admins": "set enforce_admins = true",
+    "bypass": 'set bypass_mode = "pull_request" for admin bypass actors, or remove them',
+}
+_SETTINGS_FIX = {
+    "allow_force_pushes": "set protection.allow_force_pushes: false",
+    "allow_deletions": "set protection.allow_deletions: false",
+    "reviews": "set protection.required_pull_request_reviews.required_approving_review_count: 1",
+    "enforce_admins": "set protection.enforce_admins: true",
+}
 
 
 def _is_trunk(pattern: str | None) -> bool:
@@ -68,7 +89,55 @@ def _admin_bypass(actor_type: str, actor_id: str, mode: str) -> bool:
 # -- Terraform ---------------------------------------------------------------------------------
 
 
-def _tf_branch_protection(out: Findings, res: Block) -> None:
+def _dynamic_reviews(
+    out: Findings, res: Block, dyn: Block, name: str, shown: str, run: RunIndex
+) -> None:
+    """``dynamic "required_pull_request_reviews"``: judged with the arguments of the module's
+    callers in the scan (module blocks, tfvars); at most a LOW "cannot tell" without them."""
+    directory = posixpath.dirname(out.path) or "."
+    for_each = dyn.value("for_each") or ""
+    content = next(iter(dyn.blocks_of("content")), None)
+    count_expr = content.value("required_approving_review_count") if content else None
+    names = variables(for_each) | variables(count_expr or "")
+    iterated = next(iter(variables(for_each))) if len(variables(for_each)) == 1 else None
+    mods = run.memo("GG007.modules", lambda: modules(run))
+    callers = mods.callers.get(directory, [])
+    bad: dict[str, list[str]] = {}
+    for caller in callers:
+        values = {n: mods.value(directory, caller, n) for n in names}
+        present = presence(for_each, values)
+        if present is False:
+            bad.setdefault("requires no pull-request review", []).append(caller.label)
+        elif present and number(count_expr, values, iterated) == 0:
+            bad.setdefault("requires zero approving reviews", []).append(caller.label)
+    shown_vars = ", ".join(f"var.{n}" for n in sorted(names)) or "a local value"
+    dynamic = f"required_pull_request_reviews is a dynamic block filled from {shown_vars}"
+    if bad:
+        what, labels = next(iter(bad.items()))
+        more = f" and {len(labels) - 3} more" if len(labels) > 3 else ""
+        severity, confidence = Severity.HIGH, "high"
+        message = f"{what} as called by {', '.join(labels[:3])}{more} ({dynamic})."
+    elif not callers or any(
+        presence(for_each, {n: mods.value(directory, c, n) for n in names}) is None for c in callers
+    ):
+        why = "no module call or tfvars in the scan sets it" if not callers else "not literal"
+        severity, confidence = Severity.LOW, "low"
+        message = f"cannot tell whether a pull-request review is required; {dynamic} ({why})."
+    else:
+        return
+    out.add(
+        severity,
+        f"{name} (branch '{shown}') {message}",
+        dyn.line,
+        resource=name,
+        anchor=(name, "reviews"),
+        fix=f"make every caller pass {shown_vars} with required_approving_review_count >= 1, or "
+        "make the module require a review",
+        confidence=confidence,
+    )
+
+
+def _tf_branch_protection(out: Findings, res: Block, run: RunIndex) -> None:
     name = ".".join([res.labels[0], res.labels[1]]) if len(res.labels) >= 2 else "resource"
     pattern = literal(res.value("pattern") or res.value("branch"))
     if not _is_trunk(pattern):
@@ -77,7 +146,7 @@ def _tf_branch_protection(out: Findings, res: Block) -> None:
 
     def add(severity: Severity, what: str, line: int, key: str) -> None:
         message = f"{name} (branch '{shown}') {what}."
-        out.add(severity, message, line, resource=name, anchor=(name, key))
+        out.add(severity, message, line, resource=name, anchor=(name, key), fix=_FIX[key])
 
     for key, what in (
         ("allows_force_pushes", "allows force pushes"),
@@ -86,7 +155,10 @@ def _tf_branch_protection(out: Findings, res: Block) -> None:
         if literal(res.value(key)) == "true":
             add(Severity.HIGH, what + "; set it to false", res.attrs[key][1], key)
     reviews = res.blocks_of("required_pull_request_reviews")
-    if not reviews:
+    dynamic = [b for b in res.blocks_of("dynamic") if b.labels[:1] == [_REVIEWS]]
+    if not reviews and dynamic:
+        _dynamic_reviews(out, res, dynamic[0], name, shown, run)
+    elif not reviews:
         add(
             Severity.HIGH,
             "requires no pull-request review; add required_pull_request_reviews "
@@ -130,6 +202,7 @@ def _tf_trunk_ruleset(out: Findings, res: Block) -> bool:
             res.attrs["enforcement"][1],
             resource=name,
             anchor=(name, "enforcement"),
+            fix='set enforcement = "active"',
         )
         return False
     for actor in res.blocks_of("bypass_actors"):
@@ -145,6 +218,7 @@ def _tf_trunk_ruleset(out: Findings, res: Block) -> bool:
                 actor.line,
                 resource=name,
                 anchor=(name, "bypass"),
+                fix=_FIX["bypass"],
             )
     return True
 
@@ -184,16 +258,17 @@ def _tf_rulesets(out: Findings, rulesets: list[Block]) -> None:
                 first.line,
                 resource=first_name,
                 anchor=(first_name, key),
+                fix=f"add {fix} to a ruleset that targets the trunk",
             )
 
 
-def _terraform(out: Findings, p: Parsed) -> None:
+def _terraform(out: Findings, p: Parsed, run: RunIndex) -> None:
     root = parse_hcl(p.text)
     rulesets: list[Block] = []
     for res in root.blocks_of("resource"):
         kind = res.labels[0] if res.labels else ""
         if kind in ("github_branch_protection", "github_branch_protection_v3"):
-            _tf_branch_protection(out, res)
+            _tf_branch_protection(out, res, run)
         elif kind in ("github_repository_ruleset", "github_organization_ruleset"):
             rulesets.append(res)
     _tf_rulesets(out, rulesets)
@@ -211,7 +286,8 @@ def _settings_branch(out: Findings, branch: Node) -> None:
 
     def add(severity: Severity, what: str, node: Node | None, key: str) -> None:
         message = f".github/settings.yml branch '{pattern}' {what}."
-        out.add(severity, message, node or protection, resource=res, anchor=(res, key))
+        at = node or protection
+        out.add(severity, message, at, resource=res, anchor=(res, key), fix=_SETTINGS_FIX[key])
 
     for key, what in (
         ("allow_force_pushes", "allows force pushes"),
@@ -251,7 +327,9 @@ def _settings_ruleset(out: Findings, ruleset: Node) -> None:
     for rule_type, what in _SETTINGS_RULE_TYPES:
         if rule_type not in types:
             message = f".github/settings.yml ruleset '{name}' {what}."
-            out.add(Severity.HIGH, message, ruleset, resource=res, anchor=(res, rule_type))
+            fix = f"add a rule of type {rule_type} to the ruleset"
+            anchor = (res, rule_type)
+            out.add(Severity.HIGH, message, ruleset, resource=res, anchor=anchor, fix=fix)
     for actor in y.items(y.get(ruleset, "bypass_actors")):
         if _admin_bypass(
             y.text(y.get(actor, "actor_type")) or "",
@@ -259,13 +337,16 @@ def _settings_ruleset(out: Findings, ruleset: Node) -> None:
             y.text(y.get(actor, "bypass_mode")) or "",
         ):
             message = f".github/settings.yml ruleset '{name}' lets admins bypass it at any time."
-            out.add(Severity.MEDIUM, message, actor, resource=res, anchor=(res, "bypass"))
+            anchor = (res, "bypass")
+            out.add(
+                Severity.MEDIUM, message, actor, resource=res, anchor=anchor, fix=_FIX["bypass"]
+            )
 
 
 def check(p: Parsed, run: RunIndex) -> list[Finding]:
     out = Findings(ID, p.path)
     if p.path.endswith(".tf"):
-        _terraform(out, p)
+        _terraform(out, p, run)
         return out.findings
     for doc in p.docs:
         for branch in y.items(y.get(doc, "branches")):

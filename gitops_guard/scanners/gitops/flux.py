@@ -36,19 +36,21 @@ def _transport(out: Findings, obj: K8sObject) -> None:
     spec = y.get(obj.node, "spec")
     url_node = y.get(spec, "url") or y.get(spec, "endpoint")
     insecure = y.get(spec, "insecure")
-    for bad, at, key, what in (
+    for bad, at, key, what, fix in (
         (
             (y.text(url_node) or "").strip().lower().startswith("http://"),
             url_node,
             "http",
             "fetches over plain http; use https (or ssh/oci) so the source cannot be tampered "
             "with in transit.",
+            "use an https://, ssh:// or oci:// URL",
         ),
         (
             y.boolean(insecure) is True,
             insecure,
             "insecure",
             "sets insecure: true (no TLS verification); remove it.",
+            "remove insecure: true and trust the server's CA through spec.certSecretRef",
         ),
     ):
         if bad:
@@ -58,6 +60,7 @@ def _transport(out: Findings, obj: K8sObject) -> None:
                 at,
                 resource=obj.ref(),
                 anchor=(obj.ref(), key),
+                fix=fix,
             )
 
 
@@ -74,6 +77,8 @@ def _source(out: Findings, obj: K8sObject) -> None:
             obj.line,
             resource=obj.ref(),
             anchor=(obj.ref(), "verify"),
+            fix="add spec.verify (cosign for OCI artifacts, the OpenPGP keys that sign the "
+            "commits for Git)",
         )
     if obj.kind != "OCIRepository":
         return
@@ -83,8 +88,10 @@ def _source(out: Findings, obj: K8sObject) -> None:
     digest = y.get(ref, "digest") is not None
     if url and not digest and semver is None and (tag is None or tag == "latest"):
         why, at, key = "the 'latest' tag", y.get(ref, "tag") or y.key_node(spec, "url"), "latest"
+        fix = "set spec.ref.tag to a release, or spec.ref.digest"
     elif not digest and semver is not None and not _EXACT_VERSION.match(y.text(semver) or ""):
         why, at, key = f"the semver range '{y.text(semver) or ''}'", semver, "semver"
+        fix = "pin spec.ref.semver to one version, or use spec.ref.digest"
     else:
         return
     out.add(
@@ -93,6 +100,7 @@ def _source(out: Findings, obj: K8sObject) -> None:
         at or obj.node,
         resource=obj.ref(),
         anchor=(obj.ref(), key),
+        fix=fix,
     )
 
 
@@ -106,6 +114,7 @@ def _kustomization(out: Findings, obj: K8sObject) -> None:
             prune,
             resource=obj.ref(),
             anchor=(obj.ref(), "prune"),
+            fix="set spec.prune: true",
         )
 
 
@@ -129,6 +138,7 @@ def _helmrelease(out: Findings, obj: K8sObject) -> None:
         at,
         resource=obj.ref(),
         anchor=(obj.ref(), "version"),
+        fix="pin spec.chart.spec.version to an exact version and let Renovate propose upgrades",
     )
 
 

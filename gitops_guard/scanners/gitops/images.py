@@ -5,7 +5,10 @@ DaemonSets, ReplicaSets, Jobs, CronJobs and Argo Rollouts; Dockerfile ``FROM``; 
 (``image: {repository, tag}`` blocks and ``image: repo:tag`` strings) in values files and in Flux
 ``HelmRelease.spec.values``. A tag without digest is MEDIUM; ``latest`` or no tag is HIGH.
 Templated references (``{{ }}``, ``${VAR}`` without a default) are skipped; a kustomize
-``images:`` entry that sets a ``digest`` pins that image everywhere in the scan.
+``images:`` entry that sets a ``digest`` pins that image everywhere in the scan, one that sets a
+``newTag`` gives it that tag (judged instead of the manifest's). An image that skaffold, Tilt or
+ko builds and substitutes at build time (:mod:`._builds`) is LOW: only a deployment that
+bypasses the tool runs the manifest's reference.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from gitops_guard.models import Finding, Severity
 from gitops_guard.scanners.gitops import _yaml as y
+from gitops_guard.scanners.gitops._builds import built_by, built_images
 from gitops_guard.scanners.gitops._common import K8sObject, Parsed
-from gitops_guard.scanners.gitops._kustomize import KustomizeIndex
 from gitops_guard.scanners.gitops._rule import Check, Findings
 from gitops_guard.targets import Kind
 
@@ -85,18 +88,45 @@ def pod_spec(obj: K8sObject) -> Node | None:
     return y.get(obj.node, "spec", "template", "spec")
 
 
-def _workload_images(out: Findings, obj: K8sObject, index: KustomizeIndex) -> None:
+def _verdict(ref: str, run: RunIndex) -> tuple[Severity, str, str] | None:
+    """``(severity, why, fix)`` for an image a workload or a values file runs, None when it is
+    pinned: by digest, by a kustomize ``images:`` digest, or replaced by a build tool's own
+    pinned reference (then only LOW: a deployment that bypasses the tool pulls the placeholder)."""
+    verdict = judge_image(ref)
+    name, tag, _ = split_image(ref.strip())
+    if verdict is None or name in run.kustomize.digests:
+        return None
+    built = built_by(ref.strip(), run.memo("GG005.built", lambda: built_images(run)))
+    if built is not None:
+        where = f" ({built.where})" if built.where else ""
+        return (
+            Severity.LOW,
+            f"is replaced at build time by {built.tool}{where}; only a deployment that bypasses "
+            f"{built.tool} runs the reference as written",
+            f"nothing to do if every deployment goes through {built.tool}; otherwise pin the image"
+            " by digest",
+        )
+    severity, why = verdict
+    tags = run.kustomize.tags.get(name)
+    if tags:  # a kustomization sets the tag that is deployed
+        tag = "latest" if "latest" in tags else sorted(tags)[0]
+        where = tags[tag]
+        severity = Severity.HIGH if tag == "latest" else Severity.MEDIUM
+        why = f"gets tag '{tag}' from the kustomization images: entry ({where}) without a digest"
+        return severity, why, f"set digest: sha256:... in the images: entry ({where})"
+    return severity, why, f"pin by digest: {name}:{tag or '<tag>'}@sha256:..."
+
+
+def _workload_images(out: Findings, obj: K8sObject, run: RunIndex) -> None:
     spec = pod_spec(obj)
     for key in _CONTAINER_KEYS:
         for container in y.items(y.get(spec, key)):
             image_node = y.get(container, "image")
             ref = y.text(image_node)
-            if not ref:
+            verdict = _verdict(ref, run) if ref else None
+            if verdict is None:
                 continue
-            verdict = judge_image(ref)
-            if verdict is None or split_image(ref)[0] in index.digests:
-                continue
-            severity, why = verdict
+            severity, why, fix = verdict
             cname = y.text(y.get(container, "name")) or "?"
             out.add(
                 severity,
@@ -104,7 +134,9 @@ def _workload_images(out: Findings, obj: K8sObject, index: KustomizeIndex) -> No
                 "by digest (image@sha256:...) so what runs is what was reviewed.",
                 image_node,
                 resource=obj.ref(),
-                anchor=(obj.ref(), cname, ref),
+                anchor=(obj.ref(), cname, ref or ""),
+                fix=fix,
+                confidence="medium" if severity is Severity.LOW else "high",
             )
 
 
@@ -128,22 +160,25 @@ def _values_block(out: Findings, keys: dict[str, Node], resource: str) -> None:
             tag_node,
             resource=resource,
             anchor=(resource, repo, tag),
+            fix="set the chart's image digest value (or repository@sha256:...)",
         )
 
 
-def _values_images(out: Findings, node: Node | None, resource: str, depth: int = 0) -> None:
+def _values_images(
+    out: Findings, node: Node | None, resource: str, run: RunIndex, depth: int = 0
+) -> None:
     """``image: {repository, tag}`` blocks and ``image: repo:tag`` strings in Helm values."""
     if depth > 40:
         return
     if not isinstance(node, MappingNode):
         for item in y.items(node):
-            _values_images(out, item, resource, depth + 1)
+            _values_images(out, item, resource, run, depth + 1)
         return
     _values_block(out, {k: v for k, _, v in y.pairs(node)}, resource)
     for key, _, value in y.pairs(node):
         if key == "image" and isinstance(value, ScalarNode) and y.is_str(value):
             ref = y.text(value) or ""
-            verdict = judge_image(ref) if ("/" in ref or ":" in ref) else None
+            verdict = _verdict(ref, run) if ("/" in ref or ":" in ref) else None
             if verdict is not None:
                 out.add(
                     verdict[0],
@@ -151,9 +186,10 @@ def _values_images(out: Findings, node: Node | None, resource: str, depth: int =
                     value,
                     resource=resource,
                     anchor=(resource, ref),
+                    fix=verdict[2],
                 )
         else:
-            _values_images(out, value, resource, depth + 1)
+            _values_images(out, value, resource, run, depth + 1)
 
 
 # -- Dockerfile ------------------------------------------------------------------------------
@@ -213,6 +249,7 @@ def _dockerfile(out: Findings, p: Parsed) -> None:
             start + 1,
             resource=ref,
             anchor=("FROM", ref),
+            fix=f"pin by digest: FROM {ref}@sha256:... (Renovate and Dependabot keep it current)",
         )
 
 
@@ -223,13 +260,13 @@ def check(p: Parsed, run: RunIndex) -> list[Finding]:
         _dockerfile(out, p)
     if Kind.HELM_VALUES in kinds:
         for doc in p.docs:
-            _values_images(out, doc, PurePosixPath(p.path).name)
+            _values_images(out, doc, PurePosixPath(p.path).name, run)
     if Kind.KUBERNETES in kinds:
         for obj in p.objects():
             if obj.kind in WORKLOADS:
-                _workload_images(out, obj, run.kustomize)
+                _workload_images(out, obj, run)
             elif obj.kind == "HelmRelease" and obj.group.startswith("helm.toolkit.fluxcd.io"):
-                _values_images(out, y.get(obj.node, "spec", "values"), obj.ref())
+                _values_images(out, y.get(obj.node, "spec", "values"), obj.ref(), run)
     return out.findings
 
 

@@ -8,7 +8,9 @@ the pod template's labels (``{}`` matches all; ``matchLabels`` and ``matchExpres
 evaluated), and it isolates ingress (``policyTypes`` contains ``Ingress``, or is absent). Cilium
 and Calico namespaced policies count for their whole namespace; a cluster-wide policy
 (CiliumClusterwideNetworkPolicy, Calico GlobalNetworkPolicy, AdminNetworkPolicy) anywhere in the
-scan turns the rule off, as we cannot evaluate it. Files used as kustomize patches are ignored.
+scan turns the rule off, as we cannot evaluate it. Files used as kustomize patches are ignored,
+and so are the files of a Kustomize component that no kustomization includes (it is never
+deployed, so its policies protect nothing).
 
 A namespace with no policy at all gets one finding, at its first workload; in a namespace with
 policies, each workload no policy selects gets its own.
@@ -101,7 +103,11 @@ def _coverage(
     policies: dict[str, list[K8sObject]] = defaultdict(list)
     seen: set[tuple[str, str, str]] = set()
     for p in parsed:
-        if Kind.KUBERNETES not in p.target.kinds or p.path in index.patches:
+        if (
+            Kind.KUBERNETES not in p.target.kinds
+            or p.path in index.patches
+            or p.path in index.undeployed  # in a component no kustomization includes
+        ):
             continue
         for obj in p.objects():
             if obj.kind in _CLUSTERWIDE:
@@ -150,6 +156,8 @@ def _findings(run: RunIndex) -> dict[str, list[Finding]]:
                 first.obj.line,
                 resource=f"Namespace.{ns}",
                 anchor=(ns,),
+                fix=f"add a default-deny NetworkPolicy to namespace '{ns}' (podSelector: {{}}, "
+                "policyTypes: [Ingress]) and allow only the traffic each workload needs",
             )
             continue
         for w in members:
@@ -162,6 +170,7 @@ def _findings(run: RunIndex) -> dict[str, list[Finding]]:
                 w.obj.line,
                 resource=f"{w.obj.kind}.{ns}.{w.obj.name}",
                 anchor=(ns, w.obj.kind, w.obj.name),
+                fix="extend the namespace's default-deny policy (its podSelector) to this workload",
             )
     return {path: f.findings for path, f in out.items()}
 

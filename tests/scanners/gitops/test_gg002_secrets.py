@@ -253,3 +253,100 @@ def test_flux_helmrelease_values_credentials(tmp_path: Path) -> None:
 )
 def test_credential_key_names(key: str, expected: bool) -> None:
     assert is_credential_key(key) is expected
+
+
+# -- values that say where a secret or a service is (issue 15) --------------------------------
+
+CHART = {"chart/Chart.yaml": "name: web\nversion: 1.0.0\n"}
+
+
+def test_a_secret_holding_only_host_and_port_is_not_flagged(tmp_path: Path) -> None:
+    text = """
+    apiVersion: v1
+    kind: Secret
+    metadata:
+      name: db-location
+    stringData:
+      DB_HOST: postgres:5432
+      BROKERS: kafka-0:9092,kafka-1:9092
+      REDIS: redis.cache.svc.cluster.local:6379
+    data:
+      METRICS_ADDR: MTAuMC4wLjE6OTA5MA==
+    """
+    assert gg002(tmp_path, {"secret.yaml": text}) == []
+
+
+def test_host_and_port_keys_are_left_out_of_a_flagged_secret(tmp_path: Path) -> None:
+    text = """
+    apiVersion: v1
+    kind: Secret
+    metadata:
+      name: db
+    stringData:
+      DB_HOST: postgres:5432
+      DB_PASSWORD: pg-9f8e7d6c
+    """
+    found = gg002(tmp_path, {"secret.yaml": text})
+    assert [(line, "DB_HOST" in m, "DB_PASSWORD" in m) for _, line, m in found] == [
+        (line_of(tmp_path, "secret.yaml", "DB_PASSWORD"), False, True)
+    ]
+
+
+def test_a_credential_key_holding_name_and_number_is_still_flagged(tmp_path: Path) -> None:
+    # "admin:1234" could be a host "admin" on port 1234, or a password: the key decides
+    values = "auth:\n  password: admin:1234\n"
+    assert len(gg002(tmp_path, {**CHART, "chart/values.yaml": values})) == 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "secret/data/payments/db#password",  # Vault KV v2 path and field
+        "/prod/payments/DbPassword",  # AWS SSM parameter name
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:payments-db-AbCdEf",
+        "projects/acme/secrets/payments-db/versions/latest",  # GCP Secret Manager
+        "https://acme-kv.vault.azure.net/secrets/payments-db",  # Azure Key Vault
+        "/var/run/secrets/kubernetes.io/serviceaccount/token",  # a file path
+        "db.internal.example.com:5432",
+    ],
+)
+def test_the_location_of_a_secret_in_helm_values_is_not_flagged(tmp_path: Path, value: str) -> None:
+    values = f"vault:\n  token: '{value}'\ndatabase:\n  password: '{value}'\n"
+    assert gg002(tmp_path, {**CHART, "chart/values.yaml": values}) == []
+
+
+def test_an_external_secret_key_name_beside_its_remote_ref_is_not_flagged(tmp_path: Path) -> None:
+    values = """
+    externalSecrets:
+      data:
+        - secretKey: db-password
+          remoteRef:
+            key: payments/db
+            property: password
+    csi:
+      objects:
+        - objectName: payments-api-token
+          apiToken: payments-api-token
+    """
+    assert gg002(tmp_path, {**CHART, "chart/values.yaml": values}) == []
+    alone = "auth:\n  secretKey: db-password\n"  # without a remote reference it is a value
+    assert len(gg002(tmp_path, {**CHART, "chart/values.yaml": alone})) == 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Q2FyZ29z/bGVhcm5pbmc", "AbC+dEf/GhI=", "s3cr3t/Pa55", "a8f3k2j9/x7w2k1"],
+)
+def test_random_tokens_with_slashes_are_still_flagged(tmp_path: Path, value: str) -> None:
+    values = f"api:\n  token: '{value}'\n"
+    assert len(gg002(tmp_path, {**CHART, "chart/values.yaml": values})) == 1
+
+
+def test_a_secret_generator_literal_with_a_host_is_not_flagged(tmp_path: Path) -> None:
+    kustomization = """
+    secretGenerator:
+      - name: app
+        literals:
+          - DATABASE_HOST=postgres.db.svc:5432
+    """
+    assert gg002(tmp_path, {"kustomization.yaml": kustomization}) == []

@@ -114,9 +114,65 @@ def test_in_cluster_destination_from_a_tenant_project(tmp_path: Path) -> None:
     found = findings(tmp_path, "GG003", text)
     assert len(found) == 1 and "in-cluster" in found[0]
     admin = app(
-        "v1.0.0", dest_ns="team-a", project="default", server="https://kubernetes.default.svc"
+        "v1.0.0", dest_ns="team-a", project="platform", server="https://kubernetes.default.svc"
     )
     assert findings(tmp_path / "b", "GG003", admin) == []
+
+
+# -- project: default is Argo CD's open catch-all, not an admin project (issue 15) -------------
+
+OPEN_DEFAULT = """
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: default, namespace: argocd}
+spec:
+  sourceRepos: ['*']
+  destinations: [{server: '*', namespace: '*'}]
+"""
+RESTRICTED_DEFAULT = """
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: default, namespace: argocd}
+spec:
+  sourceRepos: [https://github.com/org/config]
+  destinations: [{server: https://kubernetes.default.svc, namespace: team-a}]
+"""
+
+
+def test_the_default_project_on_the_in_cluster_destination_is_one_finding(tmp_path: Path) -> None:
+    text = app(
+        "v1.0.0", dest_ns="team-a", project="default", server="https://kubernetes.default.svc"
+    )
+    found = findings(tmp_path, "GG003", text)
+    assert len(found) == 1
+    assert found[0].startswith(f"{line_of(tmp_path, 'app.yaml', 'project: default')}:medium:")
+    assert "'default' project" in found[0] and "in-cluster" in found[0]
+
+
+def test_the_default_project_in_production_is_flagged_elsewhere_not(tmp_path: Path) -> None:
+    prod = findings(tmp_path, "GG003", app("v1.0.0", project="default"))
+    assert len(prod) == 1 and "in production" in prod[0]
+    dev = app("v1.0.0", dest_ns="web-dev", project="default", server="https://dev.example.com")
+    assert findings(tmp_path / "b", "GG003", dev) == []
+
+
+def test_an_open_default_project_in_the_repository_is_still_open(tmp_path: Path) -> None:
+    files = {"app.yaml": app("v1.0.0", project="default"), "project.yaml": OPEN_DEFAULT}
+    messages = [f.message for f in of(scan_files(tmp_path, files), "GG003") if f.path == "app.yaml"]
+    assert len(messages) == 1 and "as defined in this repository" in messages[0]
+
+
+def test_a_restricted_default_project_is_judged_like_a_tenant(tmp_path: Path) -> None:
+    text = app(
+        "v1.0.0", dest_ns="team-a", project="default", server="https://kubernetes.default.svc"
+    )
+    files = {"app.yaml": text, "project.yaml": RESTRICTED_DEFAULT}
+    found = of(scan_files(tmp_path, files), "GG003")
+    assert [("in-cluster" in f.message, "'default' project" in f.message) for f in found] == [
+        (True, False)
+    ]
+    pinned_prod = {"app.yaml": app("v1.0.0", project="default"), "project.yaml": RESTRICTED_DEFAULT}
+    assert of(scan_files(tmp_path / "b", pinned_prod), "GG003") == []
 
 
 AUTO = "  syncPolicy:\n    automated:\n      prune: {prune}\n      selfHeal: {heal}\n"

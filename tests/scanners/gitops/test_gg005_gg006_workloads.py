@@ -266,3 +266,150 @@ def test_flux_corpus_namespaces_are_covered(corpora: Path) -> None:
     if not repo.is_dir():
         pytest.skip("flux2-kustomize-helm-example corpus is absent")
     assert of(scan_path(repo), "GG006") == []
+
+
+# -- images a build tool replaces, tags a kustomization sets (issue 15) -------------------------
+
+SKAFFOLD = """
+apiVersion: skaffold/v4beta11
+kind: Config
+build:
+  artifacts:
+    - image: ghcr.io/org/web
+      docker: {dockerfile: Dockerfile}
+profiles:
+  - name: ci
+    build:
+      artifacts:
+        - image: ghcr.io/org/worker
+manifests:
+  rawYaml: [k8s/*.yaml]
+"""
+
+
+def gg005(tmp_path: Path, files: dict[str, str]) -> list[tuple[str, Severity, str]]:
+    return [
+        (f.message.split("'")[5], f.severity, f.fix or "")
+        for f in of(scan_files(tmp_path, files), "GG005")
+    ]
+
+
+def test_images_skaffold_builds_are_low_not_high(tmp_path: Path) -> None:
+    worker = deployment("ghcr.io/org/worker", init="redis").replace("name: web\n", "name: w\n", 1)
+    files = {"skaffold.yaml": SKAFFOLD, "k8s/web.yaml": deployment("ghcr.io/org/web")}
+    files["k8s/worker.yaml"] = worker
+    found = gg005(tmp_path, files)
+    assert sorted((ref, sev) for ref, sev, _ in found) == [
+        ("ghcr.io/org/web", Severity.LOW),
+        ("ghcr.io/org/worker", Severity.LOW),
+        ("redis", Severity.HIGH),  # not built by skaffold: pulls latest
+    ]
+    messages = [f.message for f in of(scan_files(tmp_path, {}), "GG005")]
+    line = line_of(tmp_path, "skaffold.yaml", "image: ghcr.io/org/web")
+    assert any(f"skaffold (skaffold.yaml:{line})" in m for m in messages)
+
+
+def test_without_the_build_tool_the_same_image_is_high(tmp_path: Path) -> None:
+    found = gg005(tmp_path, {"k8s/web.yaml": deployment("ghcr.io/org/web")})
+    assert [(ref, sev) for ref, sev, _ in found] == [("ghcr.io/org/web", Severity.HIGH)]
+
+
+def test_tilt_and_ko_images_are_low(tmp_path: Path) -> None:
+    tiltfile = "k8s_yaml('k8s/api.yaml')\ndocker_build('ghcr.io/org/api', '.')\n"
+    files = {
+        "Tiltfile": tiltfile,
+        "k8s/api.yaml": deployment("ghcr.io/org/api:dev"),
+        "k8s/ko.yaml": deployment("ko://github.com/org/app/cmd/app").replace(
+            "name: web\n", "name: app\n", 1
+        ),
+    }
+    found = sorted(gg005(tmp_path, files))
+    assert [(ref, sev) for ref, sev, _ in found] == [
+        ("ghcr.io/org/api:dev", Severity.LOW),
+        ("ko://github.com/org/app/cmd/app", Severity.LOW),
+    ]
+    assert all("pin the image by digest" in fix for _, _, fix in found)
+
+
+def test_a_tag_set_by_kustomize_images_is_the_one_judged(tmp_path: Path) -> None:
+    files = {
+        "base/deploy.yaml": deployment("ghcr.io/org/web"),
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "overlays/prod/kustomization.yaml": (
+            "resources: [../../base]\nimages:\n  - name: ghcr.io/org/web\n    newTag: 1.4.2\n"
+        ),
+    }
+    found = of(scan_files(tmp_path, files), "GG005")
+    assert [f.severity for f in found] == [Severity.MEDIUM]
+    assert (
+        "'1.4.2'" in found[0].message and "overlays/prod/kustomization.yaml:4" in found[0].message
+    )
+    assert found[0].fix and "digest" in found[0].fix
+    latest = files["overlays/prod/kustomization.yaml"].replace("1.4.2", "latest")
+    found = of(scan_files(tmp_path, {"overlays/prod/kustomization.yaml": latest}), "GG005")
+    assert [f.severity for f in found] == [Severity.HIGH]
+
+
+def test_every_gg005_finding_says_how_to_pin(tmp_path: Path) -> None:
+    files = {
+        "deploy.yaml": deployment("nginx:1.27"),
+        "Dockerfile": "FROM python:3.12-slim\n",
+        "chart/Chart.yaml": "name: c\nversion: 1.0.0\n",
+        "chart/values.yaml": "image:\n  repository: ghcr.io/org/c\n  tag: 2.0.0\n",
+    }
+    found = of(scan_files(tmp_path, files), "GG005")
+    fixes = {f.path: f.fix for f in found}
+    assert fixes["deploy.yaml"] == "pin by digest: nginx:1.27@sha256:..."
+    assert fixes["Dockerfile"] and "FROM python:3.12-slim@sha256:" in fixes["Dockerfile"]
+    assert fixes["chart/values.yaml"] and "digest" in fixes["chart/values.yaml"]
+
+
+# -- GG006: Kustomize components (issue 15) -------------------------------------------------------
+
+COMPONENT = (
+    "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [deny.yaml]\n"
+)
+
+
+def test_a_component_no_overlay_includes_is_not_coverage(tmp_path: Path) -> None:
+    files = {
+        "base/deploy.yaml": deployment("nginx:1.27"),
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "overlays/prod/kustomization.yaml": "resources: [../../base]\n",
+        "components/netpol/kustomization.yaml": COMPONENT,
+        "components/netpol/deny.yaml": DENY_ALL.format(ns="web"),
+    }
+    found = of(scan_files(tmp_path, files), "GG006")
+    assert [f.resource for f in found] == ["Namespace.web"]
+
+
+def test_a_component_an_overlay_includes_is_coverage(tmp_path: Path) -> None:
+    files = {
+        "base/deploy.yaml": deployment("nginx:1.27"),
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "overlays/prod/kustomization.yaml": (
+            "resources: [../../base]\ncomponents: [../../components/netpol]\n"
+        ),
+        "components/netpol/kustomization.yaml": COMPONENT,
+        "components/netpol/deny.yaml": DENY_ALL.format(ns="web"),
+    }
+    assert of(scan_files(tmp_path, files), "GG006") == []
+
+
+def test_an_object_with_generate_name_is_named_by_it(tmp_path: Path) -> None:
+    job = """
+    apiVersion: batch/v1
+    kind: Job
+    metadata:
+      generateName: db-migrate-
+      namespace: web
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: migrate, image: "ghcr.io/org/migrate:1.0"}]
+    """
+    result = scan_files(tmp_path, {"job.yaml": job})
+    for finding in [*of(result, "GG005"), *of(result, "GG006")]:
+        assert "db-migrate-*" in finding.message and "''" not in finding.message
+    assert [f.resource for f in of(result, "GG005")] == ["Job.web.db-migrate-*"]

@@ -201,3 +201,110 @@ def test_hcl_reader_survives_strings_heredocs_and_comments() -> None:
     assert resources[0].labels == ["github_branch_protection", "x"]
     assert resources[0].value("pattern") == '"main"'
     assert resources[0].blocks_of("required_pull_request_reviews")
+
+
+# -- a reusable module whose reviews come from its callers (issue 15) ---------------------------
+
+MODULE = """
+variable "repository_id" { type = string }
+variable "required_pull_request_reviews" {
+  type = object({
+    approvals     = number
+    dismiss_stale = optional(bool, true)
+  })
+  default = null
+}
+
+resource "github_branch_protection" "this" {
+  repository_id       = var.repository_id
+  pattern             = "main"
+  enforce_admins      = true
+  allows_force_pushes = false
+
+  dynamic "required_pull_request_reviews" {
+    for_each = var.required_pull_request_reviews == null ? [] : [var.required_pull_request_reviews]
+    content {
+      required_approving_review_count = required_pull_request_reviews.value.approvals
+      dismiss_stale_reviews           = required_pull_request_reviews.value.dismiss_stale
+    }
+  }
+}
+"""
+
+
+def reviews(tmp_path: Path, files: dict[str, str]) -> list[tuple[Severity, str, str | None]]:
+    found = of(scan_files(tmp_path, {"modules/protection/main.tf": MODULE, **files}), "GG007")
+    return [(f.severity, f.message, f.confidence) for f in found if "review" in f.message]
+
+
+def test_a_module_without_callers_is_at_most_a_low_cannot_tell(tmp_path: Path) -> None:
+    found = reviews(tmp_path, {})
+    assert [(sev, conf) for sev, _, conf in found] == [(Severity.LOW, "low")]
+    assert "cannot tell" in found[0][1] and "var.required_pull_request_reviews" in found[0][1]
+
+
+def test_callers_that_pass_a_review_make_it_pass(tmp_path: Path) -> None:
+    root = """
+    module "app" {
+      source        = "../modules/protection"
+      repository_id = "R_1"
+      required_pull_request_reviews = {
+        approvals = 2
+      }
+    }
+    """
+    assert reviews(tmp_path, {"live/main.tf": root}) == []
+
+
+def test_a_caller_that_passes_no_review_is_named(tmp_path: Path) -> None:
+    root = """
+    module "app" {
+      source        = "../modules/protection"
+      repository_id = "R_1"
+      required_pull_request_reviews = { approvals = 1 }
+    }
+
+    module "docs" {
+      source        = "../modules/protection"
+      repository_id = "R_2"
+    }
+    """
+    found = reviews(tmp_path, {"live/main.tf": root})
+    assert [sev for sev, _, _ in found] == [Severity.HIGH]
+    assert (
+        "requires no pull-request review as called by module.docs (live/main.tf:7)" in found[0][1]
+    )
+    assert "module.app" not in found[0][1]
+
+
+def test_a_caller_that_passes_zero_approvals_is_flagged(tmp_path: Path) -> None:
+    root = """
+    module "app" {
+      source = "../modules/protection"
+      required_pull_request_reviews = {
+        approvals = 0
+      }
+    }
+    """
+    found = reviews(tmp_path, {"live/main.tf": root})
+    assert [sev for sev, _, _ in found] == [Severity.HIGH]
+    assert "zero approving reviews" in found[0][1]
+
+
+def test_tfvars_are_the_callers_of_a_root_module(tmp_path: Path) -> None:
+    tfvars = "required_pull_request_reviews = {\n  approvals = 1\n}\n"
+    files = {"modules/protection/terraform.tfvars": tfvars}
+    assert reviews(tmp_path, files) == []
+
+
+def test_a_toggle_variable_is_evaluated(tmp_path: Path) -> None:
+    module = MODULE.replace(
+        "var.required_pull_request_reviews == null ? [] : [var.required_pull_request_reviews]",
+        "var.require_reviews ? [1] : []",
+    ).replace("required_pull_request_reviews.value.approvals", "var.approvals")
+    on = 'module "a" {\n  source = "../m"\n  require_reviews = true\n  approvals = 1\n}\n'
+    off = 'module "b" {\n  source = "../m"\n  require_reviews = false\n}\n'
+    files = {"m/main.tf": module, "live/a.tf": on, "live/b.tf": off}
+    found = of(scan_files(tmp_path, files), "GG007")
+    messages = [f.message for f in found if "review" in f.message]
+    assert len(messages) == 1 and "module.b (live/b.tf:1)" in messages[0]

@@ -26,7 +26,7 @@ def test_registered_as_an_entry_point() -> None:
 
 def test_every_rule_has_a_docs_page_and_url() -> None:
     rules = GitopsScanner().rules()
-    assert [r.id for r in rules] == [f"GG00{i}" for i in range(1, 8)]
+    assert [r.id for r in rules] == [f"GG{i:03d}" for i in range(1, 14)]
     index = (REPO / "docs" / "rules" / "README.md").read_text()
     for rule in rules:
         assert rule.help_url and rule.help_url.endswith(f"docs/rules/{rule.id}.md")

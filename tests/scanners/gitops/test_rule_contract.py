@@ -134,3 +134,18 @@ def test_a_typo_in_the_vocabulary_fails_loudly(edit: tuple[str, str], message: s
     assert edit[0] in source
     with pytest.raises(ValueError, match=re.escape(message)):
         t.parse(source.replace(edit[0], edit[1], 1))
+
+
+def test_every_vocabulary_file_ships_in_the_wheel() -> None:
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+
+    root = Path(t.__file__).parents[4]
+    data = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))
+    shipped = data["tool"]["setuptools"]["package-data"]
+    package = root / "gitops_guard" / "scanners" / "gitops"
+    for toml in package.rglob("*.toml"):
+        owner = ".".join(toml.parent.relative_to(root).parts)
+        assert "*.toml" in shipped.get(owner, []), f"{toml} is not in package-data"

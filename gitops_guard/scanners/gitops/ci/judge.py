@@ -21,6 +21,16 @@ _WHAT = {
     Op.SECRET_KUBECONFIG: "loads a kubeconfig from a CI secret",
     Op.KUBECONFIG_VAR: "sets up a kubeconfig from CI configuration",
 }
+_FIX = {
+    Op.MUTATE: "commit the change to the GitOps repository (or push an image and let an "
+    "image-update automation bump it) and let Argo CD or Flux apply it",
+    Op.CLOUD_CRED: "drop the cluster-credentials step from CI; the in-cluster controller "
+    "(Argo CD, Flux) holds the access instead",
+    Op.SECRET_KUBECONFIG: "delete the kubeconfig from the CI secrets and revoke it; deploy through "
+    "the in-cluster GitOps controller",
+    Op.KUBECONFIG_VAR: "remove the kubeconfig from the CI variables and revoke it; deploy through "
+    "the in-cluster GitOps controller",
+}
 
 
 def _excused(op: Op, local: bool, cloud: bool) -> bool:
@@ -63,5 +73,6 @@ def judge(jobs: Iterable[Job], path: str, platform: str) -> list[Finding]:
                 e.line,
                 resource=f"{job.name}/{step}",
                 anchor=(job.name, step, e.label),
+                fix=_FIX[e.op],
             )
     return out.findings

@@ -1,23 +1,19 @@
 """GG001's vocabulary (``cluster_ops.toml``), read once into typed, frozen tables.
 
 The file is data, not code: adding an action, a verb or a cloud CLI is an edit there. Reading it
-checks every key and category, so a typo fails the test suite rather than silently flagging less.
+(:func:`.._vocabulary.read`) checks every key and category, so a typo fails the test suite rather
+than silently flagging less.
 """
 
 from __future__ import annotations
 
 import enum
-import sys
-from collections.abc import Iterator
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from gitops_guard.scanners.gitops._vocabulary import read
 
 
 class Op(str, enum.Enum):
@@ -114,103 +110,10 @@ class Tables:
     generic_script_keys: frozenset[str]
 
 
-_RECORDS: dict[str, type[Any]] = {"Cli": Cli, "CloudRule": CloudRule, "Action": Action}
-
-
-class _Reader:
-    """Converts TOML values by a field's annotation, remembering every leaf it read."""
-
-    def __init__(self) -> None:
-        self.used: set[str] = set()
-
-    def value(self, value: object, kind: str, where: str) -> object:
-        if kind in _RECORDS:
-            return self.record(_RECORDS[kind], value, where)
-        if kind.startswith("dict[str, "):
-            inner = kind[len("dict[str, ") : -1]
-            items = _table(value, where).items()
-            return {k: self.value(v, inner, f"{where}.{k}") for k, v in items}
-        self.used.add(where)
-        if kind in ("frozenset[str]", "tuple[str, ...]"):
-            words = _words(value, where)
-            return frozenset(words) if kind.startswith("frozenset") else words
-        if kind == "tuple[tuple[str, ...], ...]":
-            return tuple(_words(v, where) for v in _list(value, where))
-        if kind.startswith("tuple[") and kind.endswith(", ...]"):
-            self.used.discard(where)
-            inner = kind[len("tuple[") : -len(", ...]")]
-            return tuple(
-                self.value(v, inner, f"{where}[{i}]") for i, v in enumerate(_list(value, where))
-            )
-        if kind in ("Op", "Op | None"):
-            try:
-                return Op(value)
-            except ValueError:
-                raise ValueError(f"{where}: unknown category {value!r}") from None
-        if kind == "str" and isinstance(value, str):
-            return value
-        raise ValueError(f"{where}: expected {kind}")
-
-    def record(self, cls: type[Any], value: object, where: str) -> Any:
-        data = _table(value, where)
-        kwargs: dict[str, object] = {}
-        for f in fields(cls):
-            if f.name in data:
-                kwargs[f.name] = self.value(data[f.name], str(f.type), f"{where}.{f.name}")
-            elif f.default is MISSING:
-                raise ValueError(f"{where}: missing key {f.name}")
-        return cls(**kwargs)
-
-
-def _table(value: object, where: str) -> dict[str, object]:
-    if not isinstance(value, dict):
-        raise ValueError(f"{where}: expected a table")
-    return value
-
-
-def _list(value: object, where: str) -> list[object]:
-    if not isinstance(value, list):
-        raise ValueError(f"{where}: expected a list")
-    return value
-
-
-def _words(value: object, where: str) -> tuple[str, ...]:
-    items = _list(value, where)
-    if not all(isinstance(v, str) for v in items):
-        raise ValueError(f"{where}: expected a list of strings")
-    return tuple(str(v) for v in items)
-
-
-def _leaves(value: object, where: str) -> Iterator[str]:
-    """Paths of every value of a TOML document (tables and arrays of tables entered)."""
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            yield from _leaves(inner, f"{where}.{key}" if where else key)
-    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        for i, inner in enumerate(value):
-            yield from _leaves(inner, f"{where}[{i}]")
-    else:
-        yield where
-
-
 def parse(text: str) -> Tables:
     """Tables of a ``cluster_ops.toml`` text; raises ValueError naming a bad or unknown key."""
-    root = tomllib.loads(text)
-    reader = _Reader()
-    kwargs: dict[str, object] = {}
-    for f in fields(Tables):
-        section, _, key = f.name.partition("_")
-        if f.name in root:
-            value, where = root[f.name], f.name
-        elif key and isinstance(root.get(section), dict) and key in root[section]:
-            value, where = root[section][key], f"{section}.{key}"
-        else:
-            raise ValueError(f"cluster_ops: missing {f.name}")
-        kwargs[f.name] = reader.value(value, str(f.type), where)
-    unknown = sorted(set(_leaves(root, "")) - reader.used)
-    if unknown:
-        raise ValueError(f"cluster_ops: unknown keys {', '.join(unknown)}")
-    return Tables(**kwargs)  # type: ignore[arg-type]
+    records = {"Cli": Cli, "CloudRule": CloudRule, "Action": Action, "Op": Op}
+    return read(Tables, text, "cluster_ops", records)
 
 
 @cache
