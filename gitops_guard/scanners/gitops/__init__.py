@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from gitops_guard.models import ErrorKind, Finding, ScanError, ScanResult
+from gitops_guard.scanners.checkov_severity import capped
 from gitops_guard.scanners.gitops._common import RULES, SCANNER
 from gitops_guard.scanners.interface import Rule, ScanContext, Scanner, Unit
 from gitops_guard.targets import Kind
@@ -105,4 +106,5 @@ class GitopsScanner(Scanner):
                     run.errors.append(ScanError(SCANNER, message, file.path, ErrorKind.SKIPPED))
                     break
         findings.sort(key=lambda f: f.sort_key)
-        return ScanResult(tuple(findings), tuple(run.errors))
+        # No GG rule ranks a problem above the class other engines give it (mutable-image...).
+        return ScanResult(tuple(capped(f) for f in findings), tuple(run.errors))

@@ -3,7 +3,8 @@
 Checked: containers, initContainers and ephemeralContainers of Pods, Deployments, StatefulSets,
 DaemonSets, ReplicaSets, Jobs, CronJobs and Argo Rollouts; Dockerfile ``FROM``; Helm values
 (``image: {repository, tag}`` blocks and ``image: repo:tag`` strings) in values files and in Flux
-``HelmRelease.spec.values``. A tag without digest is MEDIUM; ``latest`` or no tag is HIGH.
+``HelmRelease.spec.values``. A tag without digest is LOW and ``latest`` or no tag MEDIUM, as the Checkov
+checks of the mutable-image class rank them (CKV_K8S_43, CKV_K8S_14).
 Templated references (``{{ }}``, ``${VAR}`` without a default) are skipped; a kustomize
 ``images:`` entry that sets a ``digest`` pins that image everywhere in the scan, one that sets a
 ``newTag`` gives it that tag (judged instead of the manifest's). An image that skaffold, Tilt or
@@ -74,10 +75,10 @@ def judge_image(ref: str) -> tuple[Severity, str] | None:
     if digest:
         return None
     if tag is None:
-        return Severity.HIGH, "has no tag (pulls latest) and no digest"
+        return Severity.MEDIUM, "has no tag (pulls latest) and no digest"
     if tag == "latest":
-        return Severity.HIGH, "uses the 'latest' tag without a digest"
-    return Severity.MEDIUM, f"uses tag '{tag}' without a digest"
+        return Severity.MEDIUM, "uses the 'latest' tag without a digest"
+    return Severity.LOW, f"uses tag '{tag}' without a digest"
 
 
 def pod_spec(obj: K8sObject) -> Node | None:
@@ -111,7 +112,7 @@ def _verdict(ref: str, run: RunIndex) -> tuple[Severity, str, str] | None:
     if tags:  # a kustomization sets the tag that is deployed
         tag = "latest" if "latest" in tags else sorted(tags)[0]
         where = tags[tag]
-        severity = Severity.HIGH if tag == "latest" else Severity.MEDIUM
+        severity = Severity.MEDIUM if tag == "latest" else Severity.LOW
         why = f"gets tag '{tag}' from the kustomization images: entry ({where}) without a digest"
         return severity, why, f"set digest: sha256:... in the images: entry ({where})"
     return severity, why, f"pin by digest: {name}:{tag or '<tag>'}@sha256:..."
@@ -154,7 +155,7 @@ def _values_block(out: Findings, keys: dict[str, Node], resource: str) -> None:
     repo = y.text(keys.get("repository")) or y.text(keys.get("repo")) or "?"
     if tag and not _templated(tag) and "@" not in repo and "@" not in tag:
         out.add(
-            Severity.HIGH if tag == "latest" else Severity.MEDIUM,
+            Severity.MEDIUM if tag == "latest" else Severity.LOW,
             f"Helm values pin image '{repo}' by tag '{tag}' without a digest; set the "
             "chart's digest value (or repository@sha256:...).",
             tag_node,

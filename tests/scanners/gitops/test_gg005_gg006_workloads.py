@@ -16,12 +16,12 @@ DIGEST = "sha256:" + "a" * 64
 @pytest.mark.parametrize(
     ("ref", "severity"),
     [
-        ("nginx", Severity.HIGH),
-        ("nginx:latest", Severity.HIGH),
-        ("ghcr.io/org/web", Severity.HIGH),
-        ("nginx:1.27", Severity.MEDIUM),
-        ("registry.local:5000/web:2.0", Severity.MEDIUM),
-        ("registry.local:5000/web", Severity.HIGH),
+        ("nginx", Severity.MEDIUM),
+        ("nginx:latest", Severity.MEDIUM),
+        ("ghcr.io/org/web", Severity.MEDIUM),
+        ("nginx:1.27", Severity.LOW),
+        ("registry.local:5000/web:2.0", Severity.LOW),
+        ("registry.local:5000/web", Severity.MEDIUM),
         (f"nginx:1.27@{DIGEST}", None),
         (f"nginx@{DIGEST}", None),
         ("{{ .Values.image }}", None),
@@ -60,8 +60,8 @@ def test_workload_images(tmp_path: Path) -> None:
     files = {"deploy.yaml": deployment("nginx:1.27", init="busybox")}
     found = of(scan_files(tmp_path, files), "GG005")
     assert [(f.line, f.severity) for f in found] == [
-        (line_of(tmp_path, "deploy.yaml", "image: busybox"), Severity.HIGH),
-        (line_of(tmp_path, "deploy.yaml", "image: nginx"), Severity.MEDIUM),
+        (line_of(tmp_path, "deploy.yaml", "image: busybox"), Severity.MEDIUM),
+        (line_of(tmp_path, "deploy.yaml", "image: nginx"), Severity.LOW),
     ]
 
 
@@ -84,7 +84,7 @@ def test_cronjob_and_pinned_images(tmp_path: Path) -> None:
                   image: ghcr.io/org/sidecar:latest
     """
     found = of(scan_files(tmp_path, {"cron.yaml": text}), "GG005")
-    assert len(found) == 1 and found[0].severity is Severity.HIGH and "sidecar" in found[0].message
+    assert len(found) == 1 and found[0].severity is Severity.MEDIUM and "sidecar" in found[0].message
 
 
 def test_kustomize_images_digest_pins_the_base(tmp_path: Path) -> None:
@@ -114,8 +114,8 @@ def test_dockerfile_from(tmp_path: Path) -> None:
     """
     found = of(scan_files(tmp_path, {"Dockerfile": text}), "GG005")
     assert [(f.line, f.severity) for f in found] == [
-        (line_of(tmp_path, "Dockerfile", "FROM golang"), Severity.MEDIUM),
-        (line_of(tmp_path, "Dockerfile", "FROM ubuntu"), Severity.HIGH),
+        (line_of(tmp_path, "Dockerfile", "FROM golang"), Severity.LOW),
+        (line_of(tmp_path, "Dockerfile", "FROM ubuntu"), Severity.MEDIUM),
     ]
     assert "golang:1.22" in found[0].message
 
@@ -143,8 +143,8 @@ def test_helm_values_image_tags(tmp_path: Path) -> None:
     files = {"chart/Chart.yaml": "name: web\nversion: 1.0.0\n", "chart/values.yaml": values}
     found = of(scan_files(tmp_path, files), "GG005")
     assert [(f.line, f.severity) for f in found] == [
-        (line_of(tmp_path, "chart/values.yaml", 'tag: "1.2.3"'), Severity.MEDIUM),
-        (line_of(tmp_path, "chart/values.yaml", "tag: latest"), Severity.HIGH),
+        (line_of(tmp_path, "chart/values.yaml", 'tag: "1.2.3"'), Severity.LOW),
+        (line_of(tmp_path, "chart/values.yaml", "tag: latest"), Severity.MEDIUM),
     ]
 
 
@@ -302,7 +302,7 @@ def test_images_skaffold_builds_are_low_not_high(tmp_path: Path) -> None:
     assert sorted((ref, sev) for ref, sev, _ in found) == [
         ("ghcr.io/org/web", Severity.LOW),
         ("ghcr.io/org/worker", Severity.LOW),
-        ("redis", Severity.HIGH),  # not built by skaffold: pulls latest
+        ("redis", Severity.MEDIUM),  # not built by skaffold: pulls latest
     ]
     messages = [f.message for f in of(scan_files(tmp_path, {}), "GG005")]
     line = line_of(tmp_path, "skaffold.yaml", "image: ghcr.io/org/web")
@@ -311,7 +311,7 @@ def test_images_skaffold_builds_are_low_not_high(tmp_path: Path) -> None:
 
 def test_without_the_build_tool_the_same_image_is_high(tmp_path: Path) -> None:
     found = gg005(tmp_path, {"k8s/web.yaml": deployment("ghcr.io/org/web")})
-    assert [(ref, sev) for ref, sev, _ in found] == [("ghcr.io/org/web", Severity.HIGH)]
+    assert [(ref, sev) for ref, sev, _ in found] == [("ghcr.io/org/web", Severity.MEDIUM)]
 
 
 def test_tilt_and_ko_images_are_low(tmp_path: Path) -> None:
@@ -340,14 +340,14 @@ def test_a_tag_set_by_kustomize_images_is_the_one_judged(tmp_path: Path) -> None
         ),
     }
     found = of(scan_files(tmp_path, files), "GG005")
-    assert [f.severity for f in found] == [Severity.MEDIUM]
+    assert [f.severity for f in found] == [Severity.LOW]
     assert (
         "'1.4.2'" in found[0].message and "overlays/prod/kustomization.yaml:4" in found[0].message
     )
     assert found[0].fix and "digest" in found[0].fix
     latest = files["overlays/prod/kustomization.yaml"].replace("1.4.2", "latest")
     found = of(scan_files(tmp_path, {"overlays/prod/kustomization.yaml": latest}), "GG005")
-    assert [f.severity for f in found] == [Severity.HIGH]
+    assert [f.severity for f in found] == [Severity.MEDIUM]
 
 
 def test_every_gg005_finding_says_how_to_pin(tmp_path: Path) -> None:
