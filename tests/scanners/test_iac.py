@@ -189,8 +189,9 @@ def test_kustomize_remote_base_is_never_fetched(tmp_path: Path) -> None:
         "resources:\n  - https://github.com/example/repo//base?ref=main\n"
     )
     result = run(IacScanner(), tmp_path)
-    assert [(e.path, e.kind) for e in result.errors] == [(".", ErrorKind.SKIPPED)]
-    assert "never fetched" in result.errors[0].message
+    # Never fetched, and not silent: the overlay is not rendered, so the run fails (exit 3).
+    assert [(e.path, e.kind) for e in result.errors] == [(".", ErrorKind.ERROR)]
+    assert "never fetches" in result.errors[0].message
 
 
 @pytest.mark.slow

@@ -84,7 +84,9 @@ def test_cronjob_and_pinned_images(tmp_path: Path) -> None:
                   image: ghcr.io/org/sidecar:latest
     """
     found = of(scan_files(tmp_path, {"cron.yaml": text}), "GG005")
-    assert len(found) == 1 and found[0].severity is Severity.MEDIUM and "sidecar" in found[0].message
+    assert (
+        len(found) == 1 and found[0].severity is Severity.MEDIUM and "sidecar" in found[0].message
+    )
 
 
 def test_kustomize_images_digest_pins_the_base(tmp_path: Path) -> None:
