@@ -183,21 +183,26 @@ class _File:
     is_yaml: bool
     chart: PurePosixPath | None
     in_templates: bool
-    """Inside a Helm chart's ``templates/``: rendered by the chart, not read as it is."""
+    """Inside a Helm chart's ``templates/`` and holding template syntax: rendered by the chart,
+    not read as it is. A template without any (a plain ClusterRole) is a manifest as it stands,
+    as ``checkov -d`` reads it, whether or not helm is installed."""
 
 
 def _view(path: str, head: bytes, chart_roots: frozenset[str]) -> _File:
     p = PurePosixPath(path)
+    text = head.decode("utf-8", "replace")
     chart = _chart_of(p, chart_roots)
     return _File(
         path=path,
         p=p,
         name=p.name,
         suffix=p.suffix.lower(),
-        text=head.decode("utf-8", "replace"),
+        text=text,
         is_yaml=p.suffix.lower() in (".yaml", ".yml"),
         chart=chart,
-        in_templates=chart is not None and "templates" in p.relative_to(chart).parts[:-1],
+        in_templates=chart is not None
+        and "templates" in p.relative_to(chart).parts[:-1]
+        and ("{{" in text or "{%" in text),
     )
 
 

@@ -118,9 +118,18 @@ def test_not_checkov_framework_files(path: str, head: bytes) -> None:
 def test_helm_templates_are_not_plain_kubernetes() -> None:
     charts = frozenset({"charts/web"})
     tmpl = classify(
-        "charts/web/templates/deploy.yaml", b"apiVersion: apps/v1\nkind: Deployment\n", charts
+        "charts/web/templates/deploy.yaml",
+        b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+        charts,
     )
     assert Kind.HELM in tmpl and Kind.KUBERNETES not in tmpl
+    # without template syntax it is a manifest as it stands (checkov -d reads it so too)
+    plain = classify(
+        "charts/web/templates/role.yaml",
+        b"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n",
+        charts,
+    )
+    assert {Kind.HELM, Kind.KUBERNETES} <= plain
     values = classify("charts/web/values.yaml", b"image:\n  tag: latest\n", charts)
     assert {Kind.HELM, Kind.HELM_VALUES} <= values
 

@@ -427,3 +427,16 @@ def test_cached_kubernetes_results_follow_the_other_manifests(tmp_path: Path) ->
     assert rules(cache=True) == rules(cache=False)
     policy.write_text(policy_text)
     assert "CKV2_K8S_6" not in rules(cache=True)
+
+
+@pytest.mark.slow
+def test_a_chart_template_without_template_syntax_is_scanned_without_helm(tmp_path: Path) -> None:
+    """checkov -d reads it as a manifest; so do we, whether or not helm can render the chart."""
+    (tmp_path / "chart" / "templates").mkdir(parents=True)
+    (tmp_path / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (tmp_path / "chart" / "templates" / "role.yaml").write_text(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: all\n"
+        'rules:\n  - apiGroups: ["*"]\n    resources: ["*"]\n    verbs: ["*"]\n'
+    )
+    result = run(IacScanner(), tmp_path)
+    assert "CKV_K8S_49" in {f.rule_id for f in result.findings if f.path.endswith("role.yaml")}

@@ -3,8 +3,8 @@
 Checked: containers, initContainers and ephemeralContainers of Pods, Deployments, StatefulSets,
 DaemonSets, ReplicaSets, Jobs, CronJobs and Argo Rollouts; Dockerfile ``FROM``; Helm values
 (``image: {repository, tag}`` blocks and ``image: repo:tag`` strings) in values files and in Flux
-``HelmRelease.spec.values``. A tag without digest is LOW and ``latest`` or no tag MEDIUM, as the Checkov
-checks of the mutable-image class rank them (CKV_K8S_43, CKV_K8S_14).
+``HelmRelease.spec.values``. A tag without digest is LOW and ``latest`` or no tag MEDIUM, as
+the Checkov checks of the mutable-image class rank them (CKV_K8S_43, CKV_K8S_14).
 Templated references (``{{ }}``, ``${VAR}`` without a default) are skipped; a kustomize
 ``images:`` entry that sets a ``digest`` pins that image everywhere in the scan, one that sets a
 ``newTag`` gives it that tag (judged instead of the manifest's). An image that skaffold, Tilt or
