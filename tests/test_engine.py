@@ -232,3 +232,40 @@ def test_cross_file_results_follow_every_file_of_the_run(tmp_path: Path) -> None
     assert _run(tree, [ReadsEverything()], jobs=1, cache=Cache(tmp_path / "c")).findings
     (tree / "deploy.sh").write_text("kubectl kustomize .\n")
     assert not _run(tree, [ReadsEverything()], jobs=1, cache=Cache(tmp_path / "c")).findings
+
+
+def test_an_altered_cache_entry_is_never_trusted(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Emptied by hand (the MAC no longer matches), or written under another key (a cache
+    restored from elsewhere): a miss, and the findings come back from the engine."""
+    import json
+
+    from gitops_guard import cache as cache_mod
+
+    cold = _run(tree, [LineScanner()], jobs=1, cache=Cache(tmp_path / "c"))
+    for entry in (tmp_path / "c").rglob("*.json"):
+        envelope = json.loads(entry.read_text())
+        body = json.loads(envelope["body"])
+        body["findings"] = []
+        envelope["body"] = json.dumps(body, sort_keys=True)
+        entry.write_text(json.dumps(envelope))
+    tampered = Cache(tmp_path / "c")
+    again = _run(tree, [LineScanner()], jobs=1, cache=tampered)
+    assert again.findings == cold.findings and tampered.hits == 0
+    # a well-formed entry made with another key is no better
+    monkeypatch.setenv(cache_mod.KEY_ENV, "someone else's key")
+    cache_mod.signing_key.cache_clear()
+    try:
+        forged = Cache(tmp_path / "c")
+        assert _run(tree, [LineScanner()], jobs=1, cache=forged).findings == cold.findings
+        assert forged.hits == 0
+    finally:
+        cache_mod.signing_key.cache_clear()
+
+
+def test_the_signing_key_lives_outside_the_cache_directory(tmp_path: Path) -> None:
+    from gitops_guard import cache as cache_mod
+
+    where = cache_mod.key_file().resolve()
+    assert cache_mod.default_dir().resolve() not in where.parents
