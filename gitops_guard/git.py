@@ -5,11 +5,15 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import subprocess
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, TypeVar
+
+K = TypeVar("K")
 
 
 class GitError(Exception):
@@ -101,15 +105,55 @@ def index_entries(top: Path) -> list[IndexEntry]:
     return out
 
 
-def copy_blobs(top: Path, wanted: Mapping[Path, str], max_bytes: int) -> dict[Path, int]:
-    """Write each blob (object name) to its destination with one ``git cat-file --batch``.
+#: Code points HFS+ ignores in file names: ``.g\u200cit`` is ``.git`` there.
+_HFS_IGNORED = re.compile("[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def _names_git_dir(component: str) -> bool:
+    """True when a file system could take ``component`` for ``.git``: any case (``.GIT``),
+    HFS+ ignored code points, NTFS trailing dots and spaces (``.git. ``), an NTFS alternate data
+    stream (``.git::$INDEX_ALLOCATION``) or its 8.3 short name (``git~1``)."""
+    name = _HFS_IGNORED.sub("", component).lower()
+    return name.split(":", 1)[0].rstrip(". ") in (".git", "git~1")
+
+
+def path_problem(name: str) -> str | None:
+    """Why ``name`` is not a path git would write into a work tree (its ``verify_path`` rules,
+    with the NTFS and HFS+ spellings of ``.git`` refused everywhere), or None when it is one.
+
+    A planted index or tree can hold any bytes as a name; only names that pass here are joined
+    to a directory. Backslashes count as separators for the check (Windows reads them so)."""
+    if not name:
+        return "empty name"
+    if "\0" in name:
+        return "NUL byte in the name"
+    if name.startswith(("/", "\\")) or _DRIVE.match(name):
+        return "absolute path"
+    for component in re.split(r"[/\\]", name):
+        if component in ("", ".", ".."):
+            return f"{component!r} path component" if component else "empty path component"
+        if _names_git_dir(component):
+            return f"{component!r} names the .git folder"
+    return None
+
+
+def copy_blobs(
+    top: Path,
+    wanted: Mapping[K, str],
+    max_bytes: int,
+    open_dest: Callable[[K], BinaryIO],
+) -> tuple[dict[K, int], dict[K, str]]:
+    """Write each blob (object name) to the file ``open_dest(key)`` opens, with one
+    ``git cat-file --batch``.
 
     Raw content, no filters: no smudge (git-lfs never reaches the network), no textconv. A blob
-    larger than ``max_bytes`` is not written. Returns every destination's blob size.
+    larger than ``max_bytes`` is not written. Returns every key's blob size, and the keys whose
+    destination could not be created (``open_dest`` raised ``OSError``) with the reason.
     """
     order = list(wanted.items())
     if not order:
-        return {}
+        return {}, {}
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
     proc = subprocess.Popen(
         ["git", "cat-file", "--batch"],
@@ -131,7 +175,8 @@ def copy_blobs(top: Path, wanted: Mapping[Path, str], max_bytes: int) -> dict[Pa
 
     writer = threading.Thread(target=feed, daemon=True)
     writer.start()
-    sizes: dict[Path, int] = {}
+    sizes: dict[K, int] = {}
+    failures: dict[K, str] = {}
     try:
         for dest, obj in order:
             header = proc.stdout.readline().split()
@@ -142,8 +187,10 @@ def copy_blobs(top: Path, wanted: Mapping[Path, str], max_bytes: int) -> dict[Pa
             remaining = size
             fh = None
             if size <= max_bytes:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                fh = dest.open("wb")
+                try:
+                    fh = open_dest(dest)
+                except OSError as exc:
+                    failures[dest] = exc.strerror or str(exc)
             try:
                 while remaining:
                     chunk = proc.stdout.read(min(remaining, 1 << 16))
@@ -162,7 +209,7 @@ def copy_blobs(top: Path, wanted: Mapping[Path, str], max_bytes: int) -> dict[Pa
             proc.kill()
         proc.wait()
         writer.join(5)
-    return sizes
+    return sizes, failures
 
 
 def verify_commit(top: Path, ref: str) -> str:

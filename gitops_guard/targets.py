@@ -195,6 +195,8 @@ def discover(
 
 
 def _chart_roots(relpaths: Iterable[str], root: Path) -> frozenset[str]:
+    """Helm chart folders (relative) holding any of ``relpaths``; ``root`` is where the files
+    are read (the work tree, or a staged copy)."""
     charts = {
         str(PurePosixPath(r).parent) for r in relpaths if PurePosixPath(r).name == "Chart.yaml"
     }
@@ -211,9 +213,15 @@ def _chart_roots(relpaths: Iterable[str], root: Path) -> frozenset[str]:
 
 
 def build_targets(
-    candidates: dict[str, Path], root: Path, *, max_bytes: int = DEFAULT_MAX_BYTES
+    candidates: dict[str, Path],
+    root: Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    fence: Path | None = None,
 ) -> tuple[tuple[Target, ...], list[ScanError]]:
-    """Check and classify candidate files (relative path -> where to read it)."""
+    """Check and classify candidate files (relative path -> where to read it); ``fence`` is the
+    folder every file must really be in (``root`` unless the files are read from a copy)."""
+    fence = root if fence is None else fence
     errors: list[ScanError] = []
     checked: list[tuple[str, Path, int]] = []
     for rel, full in sorted(candidates.items()):
@@ -221,7 +229,7 @@ def build_targets(
             st = full.lstat()
             if stat.S_ISLNK(st.st_mode):
                 real = full.resolve(strict=True)
-                if real != root and root not in real.parents:
+                if real != fence and fence not in real.parents:
                     errors.append(
                         ScanError(
                             "gitops-guard",
@@ -262,7 +270,7 @@ def build_targets(
             )
             continue
         checked.append((rel, full, st.st_size))
-    charts = _chart_roots([r for r, _, _ in checked], root)
+    charts = _chart_roots([r for r, _, _ in checked], fence)
     targets: list[Target] = []
     for rel, full, size in checked:
         try:
