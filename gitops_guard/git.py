@@ -20,19 +20,160 @@ class GitError(Exception):
     """A git command failed; the message is git's own stderr, one line."""
 
 
-#: A scanned repository's own .git/config may name commands git runs while *reading* (a
-#: ``core.fsmonitor`` hook runs on ``ls-files --others`` and ``diff``): never let it.
-SAFE_CONFIG = ("-c", "core.fsmonitor=false")
+#: Programs git could start from configuration, set to values that start nothing. Git reads the
+#: scanned repository's own .git/config (and whatever it includes); these ``-c`` settings come
+#: last and win. Drivers named per repository (``filter.<name>.clean``...) are added by
+#: :func:`_overrides` for every name the effective configuration defines.
+FIXED_CONFIG: dict[str, str] = {
+    "core.fsmonitor": "false",  # a hook run by ls-files --others, diff, status
+    "core.usebuiltinfsmonitor": "false",
+    "core.hookspath": os.devnull,  # no hook is found (post-index-change, reference-transaction)
+    "core.pager": "",  # no pager (and --no-pager)
+    "core.editor": ":",
+    "sequence.editor": ":",
+    "core.sshcommand": "",
+    "core.gitproxy": "",
+    "core.askpass": "",
+    "core.alternaterefscommand": "",
+    "core.usereplacerefs": "false",  # refs/replace/ must not swap the blob we read
+    "credential.helper": "",  # an empty value clears the list of helpers
+    "diff.external": "",
+    "diff.ignoresubmodules": "all",  # no `git status` inside a submodule with its own config
+    "submodule.recurse": "false",
+    "protocol.allow": "never",  # no transport at all: no lazy fetch of a partial clone
+    "uploadpack.packobjectshook": "",
+    "gpg.program": "/nonexistent/gitops-guard-disabled",
+    "log.showsignature": "false",
+    "gc.auto": "0",
+    "maintenance.auto": "false",
+}
+#: Per-name settings that name a program: section -> variable -> neutral value.
+NAMED_CONFIG: dict[str, dict[str, str]] = {
+    "filter": {"clean": "", "smudge": "", "process": "", "required": "false"},
+    "diff": {"command": "", "textconv": "", "cachetextconv": "false"},
+    "merge": {"driver": ""},
+    "difftool": {"cmd": ""},
+    "mergetool": {"cmd": ""},
+    "protocol": {"allow": "never"},
+    "credential": {"helper": ""},
+    "remote": {
+        "uploadpack": "git-upload-pack",
+        "receivepack": "git-receive-pack",
+        "vcs": "",
+        "promisor": "false",
+    },
+    "gpg": {"program": "/nonexistent/gitops-guard-disabled"},
+}
+#: Environment that locates the repository (the user's, e.g. a hook's GIT_INDEX_FILE); every
+#: other GIT_* variable of the caller is dropped (GIT_CONFIG_PARAMETERS/COUNT, GIT_EXTERNAL_DIFF,
+#: GIT_PAGER, GIT_SSH_COMMAND, GIT_ASKPASS, GIT_TRACE...).
+LOCATION_ENV = frozenset(
+    {
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_COMMON_DIR",
+        "GIT_NAMESPACE",
+        "GIT_CEILING_DIRECTORIES",
+        "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_SYSTEM",
+        "GIT_CONFIG_NOSYSTEM",
+        "GIT_EXEC_PATH",
+    }
+)
+_DROPPED_ENV = frozenset({"PAGER", "EDITOR", "VISUAL", "SSH_ASKPASS", "LESSOPEN", "LESSCLOSE"})
+_FORCED_ENV = {
+    "GIT_OPTIONAL_LOCKS": "0",  # never write the index
+    "GIT_NO_REPLACE_OBJECTS": "1",
+    "GIT_ALLOW_PROTOCOL": "",  # an empty list of allowed transports
+    "GIT_NO_LAZY_FETCH": "1",
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_LITERAL_PATHSPECS": "1",  # a path is a path, never a pattern
+    "LC_ALL": "C",
+}
+#: The only git commands gitops-guard runs: each reads, none writes.
+READ_ONLY = frozenset(
+    {"rev-parse", "ls-files", "diff", "diff-index", "cat-file", "merge-base", "config", "ls-tree"}
+)
 
 
-def _run(args: Sequence[str], cwd: Path, *, text: bool = False) -> bytes:
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+def environment() -> dict[str, str]:
+    """The caller's environment without what could make git start a program."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in _DROPPED_ENV and (not k.startswith("GIT_") or k in LOCATION_ENV)
+    }
+    return {**env, **_FORCED_ENV}
+
+
+def _command(args: Sequence[str], overrides: Mapping[str, str]) -> list[str]:
+    if args[0] not in READ_ONLY:
+        raise GitError(f"git {args[0]} is not a read-only command")
+    config = [arg for k, v in {**overrides, **FIXED_CONFIG}.items() for arg in ("-c", f"{k}={v}")]
+    return ["git", "--no-pager", "--no-replace-objects", *config, *args]
+
+
+def _config_signature(top: Path) -> tuple[int, ...] | None:
+    """Changes whenever the repository's own configuration files change (None: not cached)."""
+    folder = top / ".git"
+    if not folder.is_dir() or folder.is_symlink():
+        return None
+    out: list[int] = []
+    for name in ("config", "config.worktree"):
+        try:
+            st = (folder / name).stat()
+        except OSError:
+            out += [0, 0, 0]
+        else:
+            out += [st.st_ino, st.st_size, st.st_mtime_ns]
+    return tuple(out)
+
+
+_OVERRIDES: dict[Path, tuple[tuple[int, ...], dict[str, str]]] = {}
+
+
+def _overrides(top: Path) -> dict[str, str]:
+    """Neutral values for every program-running setting the effective configuration of ``top``
+    defines per name (all scopes, includes followed: what git itself would read there)."""
+    signature = _config_signature(top)
+    cached = _OVERRIDES.get(top)
+    if signature is not None and cached is not None and cached[0] == signature:
+        return cached[1]
+    listing = _execute(["config", "-z", "--list"], top, {})
+    out: dict[str, str] = {}
+    for record in listing.split(b"\0"):
+        key = os.fsdecode(record.partition(b"\n")[0])
+        section, _, rest = key.partition(".")
+        section = section.lower()
+        subsection = rest.rpartition(".")[0]
+        if section == "pager" and not subsection:
+            out[key] = "false"
+        if section not in NAMED_CONFIG or not subsection:
+            continue
+        if "=" in subsection:
+            raise GitError(
+                f"git configuration {key!r}: a driver name with '=' cannot be neutralised; "
+                "refusing to run git in this repository"
+            )
+        for name, value in NAMED_CONFIG[section].items():
+            out[f"{section}.{subsection}.{name}"] = value
+    if signature is not None:
+        _OVERRIDES[top] = (signature, out)
+    return out
+
+
+def _execute(args: Sequence[str], cwd: Path, overrides: Mapping[str, str]) -> bytes:
     try:
         proc = subprocess.run(
-            ["git", *SAFE_CONFIG, *args],
+            _command(args, overrides),
             cwd=cwd,
             capture_output=True,
-            env=env,
+            stdin=subprocess.DEVNULL,
+            env=environment(),
             check=False,
             timeout=120,
         )
@@ -44,6 +185,11 @@ def _run(args: Sequence[str], cwd: Path, *, text: bool = False) -> bytes:
     return proc.stdout
 
 
+def _run(args: Sequence[str], cwd: Path) -> bytes:
+    """``git ARGS`` in the work tree ``cwd`` with every program-running setting neutralised."""
+    return _execute(args, cwd, _overrides(cwd))
+
+
 def toplevel(path: Path) -> Path | None:
     """The work tree containing ``path``, or None outside git (or without git installed)."""
     start = path if path.is_dir() else path.parent
@@ -53,7 +199,8 @@ def toplevel(path: Path) -> Path | None:
 @functools.lru_cache(maxsize=64)
 def _toplevel(start: Path) -> Path | None:
     try:
-        out = _run(["rev-parse", "--show-toplevel"], start)
+        # Before the work tree is known: rev-parse reads no content, the fixed settings suffice.
+        out = _execute(["rev-parse", "--show-toplevel"], start, {})
     except GitError:
         return None
     return Path(os.fsdecode(out.rstrip(b"\n")))
@@ -69,9 +216,15 @@ def ls_files(top: Path, pathspec: Sequence[str] = ()) -> list[str]:
     return sorted(set(_split_z(_run(args, top))))
 
 
+#: Every ``git diff`` compares raw content: no external diff, no textconv, no submodule walk.
+_DIFF_OPTIONS = ("--no-ext-diff", "--no-textconv", "--ignore-submodules=all")
+
+
 def staged_files(top: Path) -> list[str]:
     """Files added, copied, modified or renamed in the index (pre-commit's own filter)."""
-    out = _run(["diff", "--staged", "--name-only", "-z", "--diff-filter=ACMRTUXB"], top)
+    out = _run(
+        ["diff", "--staged", *_DIFF_OPTIONS, "--name-only", "-z", "--diff-filter=ACMRTUXB"], top
+    )
     return _split_z(out)
 
 
@@ -154,14 +307,13 @@ def copy_blobs(
     order = list(wanted.items())
     if not order:
         return {}, {}
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
     proc = subprocess.Popen(
-        ["git", "cat-file", "--batch"],
+        _command(["cat-file", "--batch"], _overrides(top)),
         cwd=top,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        env=env,
+        env=environment(),
     )
     assert proc.stdin is not None and proc.stdout is not None
     request = b"".join(obj.encode("ascii") + b"\n" for _, obj in order)
@@ -248,7 +400,7 @@ def merge_base(top: Path, ref: str) -> str:
 def diff_names(top: Path, base: str, *, cached: bool = False) -> list[str]:
     """Files added, copied, modified or renamed (new name) between ``base`` and the index
     (``cached``) or the work tree; deleted files are left out."""
-    args = ["diff", "--name-only", "-z", "--no-ext-diff", "-M", "--diff-filter=ACMRTUXB"]
+    args = ["diff", *_DIFF_OPTIONS, "--name-only", "-z", "-M", "--diff-filter=ACMRTUXB"]
     args += ["--cached"] if cached else []
     return _split_z(_run([*args, base, "--"], top))
 
@@ -263,11 +415,10 @@ def diff_patch(top: Path, base: str, *, cached: bool = False) -> bytes:
     fixed shape whatever the user's configuration (prefixes, colour, external diff, textconv)."""
     args = [
         "diff",
+        *_DIFF_OPTIONS,
         "-U0",
         "-M",
         "--no-color",
-        "--no-ext-diff",
-        "--no-textconv",
         "--src-prefix=a/",
         "--dst-prefix=b/",
         "--diff-filter=ACMRTUXB",
