@@ -203,7 +203,16 @@ def _toplevel(start: Path) -> Path | None:
         out = _execute(["rev-parse", "--show-toplevel"], start, {})
     except GitError:
         return None
-    return Path(os.fsdecode(out.rstrip(b"\n")))
+    top = Path(os.fsdecode(out.rstrip(b"\n"))).resolve()
+    # A repository's own core.worktree can name any folder ("/", a home directory): git then
+    # lists and diffs files there. A work tree is used only when it holds the path and its
+    # .git, unless the user's environment placed the repository (GIT_DIR, GIT_WORK_TREE).
+    located_by_user = any(k in os.environ for k in ("GIT_DIR", "GIT_WORK_TREE"))
+    if (start != top and top not in start.parents) or not (
+        located_by_user or os.path.lexists(top / ".git")
+    ):
+        return None
+    return top
 
 
 def _split_z(out: bytes) -> list[str]:
