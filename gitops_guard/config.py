@@ -1,10 +1,16 @@
 """Configuration: ``[tool.gitops-guard]`` in pyproject.toml or ``.gitops-guard.toml``.
 
-:func:`load` finds the file (from the scan root upward, the first directory that has one wins;
-``--config FILE`` overrides), parses it with :mod:`tomllib` and validates it into a frozen
-:class:`Config`. Anything wrong - invalid TOML, an unknown key, a wrong type, an unknown scanner
-or severity - raises :class:`ConfigError` whose message names the file and the key and suggests a
-fix; the CLI turns it into exit 2. docs/configuration.md documents every key.
+:func:`load` finds the file (from the scan root upward to the repository's top, the first
+directory that has one wins; outside a repository only the scan root itself; ``--config FILE``
+overrides), parses it with :mod:`tomllib` and validates it into a frozen :class:`Config`.
+A file found that way is used only when it and its folder belong to the current user and are
+not writable by others (:mod:`gitops_guard.ownership`, what git's ``safe.directory`` checks):
+another user's ``.gitops-guard.toml`` in a shared parent is ignored with a notice, never
+obeyed. A configured baseline stays inside that boundary.
+
+Anything wrong - invalid TOML, an unknown key, a wrong type, an unknown scanner or severity -
+raises :class:`ConfigError` whose message names the file and the key and suggests a fix; the CLI
+turns it into exit 2. docs/configuration.md documents every key.
 """
 
 from __future__ import annotations
@@ -12,12 +18,14 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from gitops_guard import ownership
 from gitops_guard.config_model import (
     COMMAND_LINE,
     DEFAULT,
@@ -40,6 +48,7 @@ __all__ = [
     "exclude_targets",
     "find",
     "load",
+    "locate",
     "parse",
     "parse_size",
 ]
@@ -89,7 +98,7 @@ def _display(path: Path) -> str:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = ownership.read_regular(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise ConfigError(f"{_display(path)}: cannot read: {reason}") from None
@@ -98,6 +107,18 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{_display(path)}: invalid TOML: {exc}") from None
     return data
+
+
+def check_regular(path: Path, what: str) -> None:
+    """ConfigError unless ``path`` is missing or a regular file (never a FIFO or a device)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ConfigError(f"{what} {_display(path)}: cannot read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ConfigError(f"{what} {_display(path)}: not a regular file")
 
 
 def _tool_table(path: Path, data: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -130,32 +151,79 @@ def _table_of(path: Path) -> tuple[dict[str, Any], str] | None:
     return data, ""
 
 
-def find(root: Path) -> Path | None:
-    """The configuration file for a scan rooted at ``root``: in ``root`` or the nearest parent,
-    ``.gitops-guard.toml`` before ``pyproject.toml`` (only one with ``[tool.gitops-guard]``).
-    The search stops at the repository root (a directory holding ``.git``)."""
+@dataclass(frozen=True)
+class Located:
+    """The outcome of configuration discovery."""
+
+    path: Path | None
+    """The file to use, or None for the defaults."""
+    boundary: Path
+    """The folder discovery stays in: the repository's top, else the scan root."""
+    ignored: tuple[tuple[Path, str], ...] = ()
+    """Files found but not used, and why (another user's, writable by others...)."""
+
+
+def boundary(root: Path) -> Path:
+    """The repository's top holding ``root`` (the nearest folder with a ``.git``), else
+    ``root`` itself: configuration, and the baseline it names, are looked for only there."""
     for directory in (root, *root.parents):
-        dedicated = directory / DEDICATED
-        if dedicated.is_file():
-            return dedicated
-        pyproject = directory / PYPROJECT
-        if pyproject.is_file() and _tool_table(pyproject, _read_toml(pyproject)) is not None:
-            return pyproject
-        if (directory / ".git").exists():
-            return None
-    return None
+        if os.path.lexists(directory / ".git"):
+            return directory
+    return root
+
+
+def locate(root: Path) -> Located:
+    """The configuration file for a scan rooted at ``root``: in ``root`` or the nearest parent
+    up to :func:`boundary`, ``.gitops-guard.toml`` before ``pyproject.toml`` (only one with
+    ``[tool.gitops-guard]``); a file :func:`ownership.untrusted` rejects is passed over, and
+    noted."""
+    top = boundary(root)
+    ignored: list[tuple[Path, str]] = []
+    directory = root
+    while True:
+        for candidate in (directory / DEDICATED, directory / PYPROJECT):
+            if not candidate.is_file():
+                continue
+            reason = ownership.untrusted(candidate, top)
+            if reason is not None:
+                ignored.append((candidate, reason))
+                continue
+            if candidate.name == DEDICATED or _tool_table(candidate, _read_toml(candidate)):
+                return Located(candidate, top, tuple(ignored))
+        if directory == top or directory == directory.parent:
+            return Located(None, top, tuple(ignored))
+        directory = directory.parent
+
+
+def find(root: Path) -> Path | None:
+    """The configuration file :func:`locate` picks for ``root``."""
+    return locate(root).path
 
 
 def load(root: Path, explicit: Path | None = None) -> Config:
-    """Find and validate the configuration for a scan rooted at ``root``."""
-    path = explicit if explicit is not None else find(root.resolve())
+    """Find and validate the configuration for a scan rooted at ``root``. A configured baseline
+    of a discovered file must stay inside the repository (or scan root); ``--config FILE`` is
+    the user's own and is trusted as it is."""
+    found = locate(root.resolve()) if explicit is None else None
+    path = explicit if found is None else found.path
+    ignored = () if found is None else found.ignored
     if path is None:
-        return Config()
-    found = _table_of(path)
-    if found is None:
+        return Config(ignored_files=ignored)
+    read = _table_of(path)
+    if read is None:
         raise ConfigError(f"{_display(path)}: has no [{TABLE}] table")
-    table, where = found
-    return parse(table, path.resolve(), where)
+    table, where = read
+    cfg = parse(table, path.resolve(), where)
+    if found is not None and cfg.baseline is not None:
+        top = found.boundary.resolve()
+        if cfg.baseline != top and top not in cfg.baseline.parents:
+            raise ConfigError(
+                f"{_display(path)}: key 'baseline': {cfg.baseline} is outside {top}; "
+                "a configuration found in the tree may only name a baseline inside it"
+            )
+    if cfg.baseline is not None:
+        check_regular(cfg.baseline, "baseline")
+    return replace(cfg, ignored_files=ignored)
 
 
 # ---- validation -------------------------------------------------------------------------------

@@ -69,6 +69,8 @@ class Config:
     """The configuration file, if one was found."""
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
     """Key -> where its value came from (a file path or ``command line``); default otherwise."""
+    ignored_files: tuple[tuple[Path, str], ...] = field(default=(), compare=False)
+    """Configuration files found but not obeyed (another user's...), and why."""
 
     # ---- questions the rest of the program asks ------------------------------------------
 

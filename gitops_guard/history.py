@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from gitops_guard import git
 from gitops_guard.models import Finding, Report, ScanError
-from gitops_guard.staged import private_tempdir
+from gitops_guard.staged import PrivateCopy, private_tempdir
 from gitops_guard.targets import DEFAULT_MAX_BYTES, TargetSet, build_targets
 
 PREFIX = ".git-history"
@@ -103,16 +103,20 @@ def history_targets(
     """The blobs ``revs`` brought into the history, as targets; usable inside the block."""
     top = top.resolve()
     blobs = [b for b in git.history_blobs(top, revs) if not excluded(b.path)]
-    with private_tempdir() as tmp:
-        copies = {tmp / b.blob[:2] / b.blob / _name(b.path): b.blob for b in blobs}
-        sizes = git.copy_blobs(top, copies, max_bytes)
+    with private_tempdir("gitops-guard-history-") as tmp:
+        copies = {f"{b.blob[:2]}/{b.blob}/{_name(b.path)}": b.blob for b in blobs}
+        copy = PrivateCopy(tmp)
+        try:
+            sizes, failures = git.copy_blobs(top, copies, max_bytes, copy.create)
+        finally:
+            copy.close()
         candidates: dict[str, Path] = {}
         origin: dict[str, tuple[str, str]] = {}
-        for b, dest in zip(blobs, copies, strict=True):
+        for b, name in zip(blobs, copies, strict=True):
             scanned = f"{PREFIX}/{b.blob[:12]}/{b.path}"
             origin[scanned] = (b.path, f"{b.commit[:12]} {b.date}")
-            if sizes.get(dest, 0) <= max_bytes:
-                candidates[scanned] = dest
-        found, errors = build_targets(candidates, top, max_bytes=max_bytes)
+            if name not in failures and sizes.get(name, 0) <= max_bytes:
+                candidates[scanned] = tmp / name
+        found, errors = build_targets(candidates, top, max_bytes=max_bytes, fence=tmp)
         ts = TargetSet(root=top, targets=found, errors=tuple(errors), explicit=True)
         yield History(ts, origin)

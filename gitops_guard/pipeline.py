@@ -22,7 +22,7 @@ from gitops_guard import engine, history, scope, targets, triage
 from gitops_guard import scanners as registry
 from gitops_guard.cache import Cache
 from gitops_guard.errors import UsageError
-from gitops_guard.models import Report, ScanError, Severity
+from gitops_guard.models import ErrorKind, Report, ScanError, Severity
 from gitops_guard.scanners.interface import Scanner
 from gitops_guard.targets import TargetSet
 
@@ -111,6 +111,8 @@ def load_config(request: ScanRequest) -> tuple[Path, config_mod.Config]:
         raise UsageError(f"no such file or directory: {missing[0]}")
     root = targets.scan_root(existing or [Path(".")])
     cfg = config_mod.load(root, request.config_file)
+    if request.baseline_file is not None:
+        config_mod.check_regular(request.baseline_file, "--baseline")
     return root, cfg.override(
         scanners=request.scanners,
         min_severity=request.min_severity,
@@ -130,6 +132,23 @@ def _scanners(
     if mode is Mode.HISTORY and cfg.origin("scanners") == config_mod.DEFAULT:
         names = list(HISTORY_SCANNERS)
     return registry.load(names)
+
+
+def _with_config_files(report: Report, cfg: config_mod.Config) -> Report:
+    """The configuration file used (``summary.config_files``) and a notice for each one found
+    but not obeyed (another user's file in a shared parent...)."""
+    ignored = tuple(
+        ScanError(
+            "gitops-guard",
+            f"configuration {path} ignored: {reason} (pass --config to use it)",
+            None,
+            ErrorKind.SKIPPED,
+        )
+        for path, reason in cfg.ignored_files
+    )
+    used = [str(cfg.source)] if cfg.source is not None else []
+    extras = {**report.extras, "config_files": used}
+    return replace(report, errors=(*ignored, *report.errors), extras=extras)
 
 
 def run(request: ScanRequest) -> Outcome:
@@ -171,6 +190,7 @@ def run(request: ScanRequest) -> Outcome:
                 ScanError(f.name, f"scanner failed to load: {f.error}") for f in failures
             )
             report = replace(report, errors=(*load_errors, *report.errors))
+        report = _with_config_files(report, cfg)
         report = triage.apply(
             report,
             cfg,

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gitops_guard import diff, git, history, staged, targets
 from gitops_guard.errors import UsageError
 from gitops_guard.history import History
-from gitops_guard.models import Report
+from gitops_guard.models import Report, ScanError
 from gitops_guard.targets import TargetSet
 
 
@@ -113,11 +113,16 @@ def select(
         except git.GitError as exc:
             raise ScopeError(f"--diff-base {diff_base}: {exc}") from None
         prefixes = staged.relative_prefixes(top, paths)
+        listed = {n for n in {*names, *untracked} if prefixes is None or staged.under(n, prefixes)}
+        refused = tuple(
+            ScanError("gitops-guard", f"name refused ({problem}); not read", n)
+            for n in sorted(listed)
+            if (problem := git.path_problem(n)) is not None
+        )
         chosen = sorted(
             n
-            for n in {*names, *untracked}
-            if (prefixes is None or staged.under(n, prefixes))
-            and ((top / n).exists() or (top / n).is_symlink())
+            for n in listed
+            if git.path_problem(n) is None and ((top / n).exists() or (top / n).is_symlink())
         )
         if chosen:
             ts = targets.discover(
@@ -125,6 +130,8 @@ def select(
             )
         else:
             ts = TargetSet(root=top, targets=(), explicit=True)
-        yield Scope(ts, changed)
+        yield Scope(replace(ts, errors=(*refused, *ts.errors)), changed)
         return
-    yield Scope(targets.discover(list(paths) or [Path(".")], max_bytes=max_bytes))
+    yield Scope(
+        targets.discover(list(paths) or [Path(".")], max_bytes=max_bytes, user_named=bool(paths))
+    )

@@ -7,6 +7,12 @@ Terraform module folders look the same to every engine. Each :class:`~gitops_gua
 keeps its repository-relative ``path`` (what reports show) and reads from the copy (``abspath``).
 The directory is removed when the scan ends, also on Ctrl-C or SIGTERM.
 
+An index is data from the repository, and a planted one can name any path: every name is checked
+the way git checks what it writes (:func:`gitops_guard.git.path_problem`: no ``..``, no absolute
+path, no spelling of ``.git``) and each file is created by :class:`PrivateCopy` relative to the
+copy's directory descriptor, one component at a time, never following a link and never replacing a
+file. A refused name is an error (exit 3) that names the entry; nothing is written for it.
+
 A staged ``.tf`` file brings the other ``.tf`` files of its folder, as staged, in as context: the
 module is read whole, findings are reported for the staged files only. Likewise a staged file of a
 Helm chart or of a Kustomize folder has the rest of that chart or folder copied from the index
@@ -16,6 +22,7 @@ next to it, so the chart or overlay can be rendered as it will be committed.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import signal
 import tempfile
@@ -23,6 +30,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
 from types import FrameType
+from typing import BinaryIO
 
 from gitops_guard import git
 from gitops_guard.models import ErrorKind, ScanError
@@ -84,6 +92,50 @@ def private_tempdir(prefix: str = "gitops-guard-staged-") -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+_DIR_FLAGS = (
+    os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+)
+_FILE_FLAGS = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+class PrivateCopy:
+    """Files created under one directory and nowhere else: each component of a name is opened
+    relative to its parent's descriptor with ``O_NOFOLLOW`` (a link, even one made by an earlier
+    entry, is never followed) and the file itself with ``O_EXCL`` (nothing is overwritten)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._fd = os.open(root, _DIR_FLAGS)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+    def create(self, name: str) -> BinaryIO:
+        """A new file at ``name`` (``/``-separated, checked by :func:`git.path_problem`)."""
+        problem = git.path_problem(name)
+        if problem is not None:
+            raise OSError(f"refused name: {problem}")
+        *folders, leaf = name.split("/")
+        fd = os.dup(self._fd)
+        try:
+            for folder in folders:
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(folder, 0o700, dir_fd=fd)
+                child = os.open(folder, _DIR_FLAGS, dir_fd=fd)
+                os.close(fd)
+                fd = child
+            return os.fdopen(os.open(leaf, _FILE_FLAGS, 0o600, dir_fd=fd), "wb")
+        finally:
+            os.close(fd)
+
+
 def _bundles(wanted: dict[str, str], merged: dict[str, git.IndexEntry]) -> list[str]:
     """Folders rendered as a whole (Helm charts, Kustomize folders) holding a staged file."""
     charts = {str(PurePosixPath(p).parent) for p in merged if PurePosixPath(p).name == "Chart.yaml"}
@@ -115,7 +167,18 @@ def staged_targets(
     conflicted = {e.path for e in entries if e.stage != 0}
     errors: list[ScanError] = []
     wanted: dict[str, str] = {}
+    refused = {e.path: p for e in entries if (p := git.path_problem(e.path)) is not None}
+    merged = {p: e for p, e in merged.items() if p not in refused}
     for name in names:
+        if name in refused:
+            errors.append(
+                ScanError(
+                    "gitops-guard",
+                    f"index entry name refused ({refused[name]}); nothing written or scanned",
+                    name,
+                )
+            )
+            continue
         entry = merged.get(name)
         if entry is None:
             if name in conflicted:
@@ -162,13 +225,26 @@ def staged_targets(
     }
     with private_tempdir() as tmp:
         everything = {**rendered_with, **wanted, **context_names}
-        copies = {tmp / name: obj for name, obj in everything.items()}
-        sizes = git.copy_blobs(top, copies, max_bytes)
+        copy = PrivateCopy(tmp)
+        try:
+            sizes, failures = git.copy_blobs(top, everything, max_bytes, copy.create)
+        finally:
+            copy.close()
         candidates: dict[str, Path] = {}
         context_candidates: dict[str, Path] = {}
         for name in sorted({**wanted, **context_names}):
             dest = tmp / name
-            if sizes.get(dest, 0) > max_bytes:
+            if name in failures:
+                if name in wanted:
+                    errors.append(
+                        ScanError(
+                            "gitops-guard",
+                            f"cannot copy the index entry ({failures[name]}); not scanned",
+                            name,
+                        )
+                    )
+                continue
+            if sizes.get(name, 0) > max_bytes:
                 if name in wanted:
                     errors.append(
                         ScanError(
@@ -180,8 +256,8 @@ def staged_targets(
                     )
                 continue
             (candidates if name in wanted else context_candidates)[name] = dest
-        found, errs = build_targets(candidates, top, max_bytes=max_bytes)
-        context, _ = build_targets(context_candidates, top, max_bytes=max_bytes)
+        found, errs = build_targets(candidates, top, max_bytes=max_bytes, fence=tmp)
+        context, _ = build_targets(context_candidates, top, max_bytes=max_bytes, fence=tmp)
         errors.extend(errs)
         yield TargetSet(
             root=top, targets=found, errors=tuple(errors), explicit=True, context=context

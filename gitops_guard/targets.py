@@ -81,21 +81,54 @@ __all__ = ["Kind", "Target", "TargetSet", "build_targets", "classify", "discover
 
 
 def _peek(path: Path) -> bytes:
-    with path.open("rb") as fh:
+    """The first bytes of the regular file ``path`` (never a FIFO or device, never a link)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file")
         return fh.read(_PEEK_BYTES)
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """True when ``path`` is ``folder`` or lies in it (both resolved)."""
+    return path == folder or folder in path.parents
+
+
+def locate(path: Path) -> tuple[Path, Path]:
+    """Where a named path lies, and the longest prefix of it the scanned tree cannot move.
+
+    Links in folders that are outside every repository and above the current directory belong
+    to the user (a ``/home -> /usr/home``) and are followed. A link inside a repository or below
+    the current directory is part of the scanned tree: it is kept as it is (the first value
+    still goes through it) and the second value stops before it, so the scan root never moves
+    where the tree's links lead."""
+    lexical = Path(os.path.abspath(path))
+    cwd = Path.cwd()
+    current = Path(lexical.anchor)
+    parts = lexical.parts[1:]
+    for i, part in enumerate(parts):
+        step = current / part
+        if not step.is_symlink():
+            current = step
+            continue
+        if inside(current, cwd) or git.toplevel(current) is not None:
+            return current.joinpath(*parts[i:]), current
+        current = Path(os.path.realpath(step))
+    return current, current
 
 
 def scan_root(paths: Sequence[Path]) -> Path:
     """One root for all paths: their git work tree if they share one, else the current directory
-    if every path is inside it, else the common ancestor."""
-    resolved = [p.resolve() for p in paths]
-    tops = {git.toplevel(p) for p in resolved}
+    if every path is inside it, else the common ancestor. A link inside the scanned tree never
+    moves it (:func:`locate`)."""
+    anchors = [locate(p)[1] for p in paths]
+    tops = {git.toplevel(p) for p in anchors}
     if len(tops) == 1 and (top := tops.pop()) is not None:
         return top
     cwd = Path.cwd().resolve()
-    if all(p == cwd or cwd in p.parents for p in resolved):
+    if all(inside(p, cwd) for p in anchors):
         return cwd
-    common = Path(os.path.commonpath([str(p) for p in resolved]))
+    common = Path(os.path.commonpath([str(p) for p in anchors]))
     return common if common.is_dir() else common.parent
 
 
@@ -128,6 +161,10 @@ def _relpath(path: Path, root: Path) -> str | None:
         return None
 
 
+def _refused(name: str, problem: str) -> ScanError:
+    return ScanError("gitops-guard", f"name refused ({problem}); not read", name)
+
+
 def discover(
     paths: Sequence[str | Path],
     *,
@@ -135,11 +172,17 @@ def discover(
     explicit_files: bool | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     use_git: bool = True,
+    user_named: bool = False,
 ) -> TargetSet:
     """Resolve user paths into classified targets.
 
     A directory inside a git work tree covers tracked plus untracked, non-ignored files; outside
-    git, every regular file minus :data:`VENDORED_DIRS`. A file path is taken as given.
+    git, every regular file minus :data:`VENDORED_DIRS`. A file path is taken as given. A named
+    link to a folder inside the root covers that folder (reported under its real path). Nothing
+    whose real path is outside the root is read: a named path that leads out is an error, a
+    file found beneath a named folder that does is a notice. With ``user_named`` (the paths are
+    what the user typed, not names git listed), a path that leads out of the root or holds no
+    file at all is an error: the user asked for something that was not scanned.
     """
     given = [Path(p) for p in (paths or ["."])]
     errors: list[ScanError] = []
@@ -157,19 +200,26 @@ def discover(
     only_files = all(p.is_file() or p.is_symlink() for p in existing if not p.is_dir())
     named_files = [p for p in existing if not p.is_dir()]
     for p in existing:
-        ap = Path(os.path.abspath(p))
-        if p.is_dir() and not p.is_symlink():
-            if top is not None and (top == ap or top in ap.parents):
-                for rel in git.ls_files(top, [str(ap.relative_to(top)) or "."]):
-                    full = top / rel
-                    if (r := _relpath(full, root)) is not None:
-                        candidates[r] = full
+        located = locate(p)[0]
+        real = Path(os.path.realpath(located))  # every link followed, a named file's too
+        if not inside(real, root) and (user_named or p.is_dir()):
+            errors.append(
+                ScanError("gitops-guard", "leads outside the scan root; not scanned", str(p))
+            )
+            continue
+        before = len(candidates)
+        if real.is_dir():
+            if top is not None and inside(real, top):
+                for rel in git.ls_files(top, [str(real.relative_to(top)) or "."]):
+                    if (problem := git.path_problem(rel)) is not None:
+                        errors.append(_refused(rel, problem))
+                    elif (r := _relpath(top / rel, root)) is not None:
+                        candidates[r] = top / rel
             else:
-                fence = ap.resolve()
-                for full in _walk(ap):
+                for full in _walk(real):
                     if (r := _relpath(full, root)) is None:
                         continue
-                    if full.is_symlink() and not _stays_in(full, fence):
+                    if full.is_symlink() and not _stays_in(full, real):
                         # The root may be a parent (the current directory) of the folder the
                         # user named: a link never leads out of what was asked for.
                         errors.append(
@@ -182,14 +232,14 @@ def discover(
                         )
                         continue
                     candidates[r] = full
+        elif (r := _relpath(located, root)) is None:
+            errors.append(
+                ScanError("gitops-guard", "outside the scan root", str(p), ErrorKind.SKIPPED)
+            )
         else:
-            r = _relpath(ap, root)
-            if r is None:
-                errors.append(
-                    ScanError("gitops-guard", "outside the scan root", str(p), ErrorKind.SKIPPED)
-                )
-            else:
-                candidates[r] = ap
+            candidates[r] = located
+        if user_named and len(candidates) == before and real.is_dir():
+            errors.append(ScanError("gitops-guard", "holds no file to scan", str(p)))
     explicit = bool(named_files) and only_files if explicit_files is None else explicit_files
     targets, errs = build_targets(candidates, root, max_bytes=max_bytes)
     errors.extend(errs)
@@ -197,6 +247,8 @@ def discover(
 
 
 def _chart_roots(relpaths: Iterable[str], root: Path) -> frozenset[str]:
+    """Helm chart folders (relative) holding any of ``relpaths``; ``root`` is where the files
+    are read (the work tree, or a staged copy)."""
     charts = {
         str(PurePosixPath(r).parent) for r in relpaths if PurePosixPath(r).name == "Chart.yaml"
     }
@@ -213,26 +265,38 @@ def _chart_roots(relpaths: Iterable[str], root: Path) -> frozenset[str]:
 
 
 def build_targets(
-    candidates: dict[str, Path], root: Path, *, max_bytes: int = DEFAULT_MAX_BYTES
+    candidates: dict[str, Path],
+    root: Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    fence: Path | None = None,
 ) -> tuple[tuple[Target, ...], list[ScanError]]:
-    """Check and classify candidate files (relative path -> where to read it)."""
+    """Check and classify candidate files (relative path -> where to read it); ``fence`` is the
+    folder every file must really be in (``root`` unless the files are read from a copy)."""
+    fence = root if fence is None else fence
     errors: list[ScanError] = []
-    checked: list[tuple[str, Path, int]] = []
+    checked: list[tuple[str, Path, Path, int]] = []
+    real_dirs: dict[Path, Path] = {}
     for rel, full in sorted(candidates.items()):
         try:
+            # The real path, through every link of every component (the folder's once).
+            if full.parent not in real_dirs:
+                real_dirs[full.parent] = full.parent.resolve(strict=True)
             st = full.lstat()
+            real = real_dirs[full.parent] / full.name
             if stat.S_ISLNK(st.st_mode):
-                real = full.resolve(strict=True)
-                if real != root and root not in real.parents:
-                    errors.append(
-                        ScanError(
-                            "gitops-guard",
-                            "symlink points outside the scan root; not followed",
-                            rel,
-                            ErrorKind.SKIPPED,
-                        )
+                real = real.resolve(strict=True)
+            if not inside(real, fence):
+                errors.append(
+                    ScanError(
+                        "gitops-guard",
+                        "symlink points outside the scan root; not followed",
+                        rel,
+                        ErrorKind.SKIPPED,
                     )
-                    continue
+                )
+                continue
+            if stat.S_ISLNK(st.st_mode):
                 st = real.stat()
                 if stat.S_ISDIR(st.st_mode):
                     continue
@@ -263,12 +327,12 @@ def build_targets(
                 )
             )
             continue
-        checked.append((rel, full, st.st_size))
-    charts = _chart_roots([r for r, _, _ in checked], root)
+        checked.append((rel, full, real, st.st_size))
+    charts = _chart_roots([r for r, _, _, _ in checked], fence)
     targets: list[Target] = []
-    for rel, full, size in checked:
+    for rel, full, real, size in checked:
         try:
-            head = _peek(full)
+            head = _peek(real)
         except OSError as exc:
             errors.append(
                 ScanError(

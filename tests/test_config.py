@@ -4,6 +4,8 @@ the `config` command, and fuzzing of the parser."""
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import string
 from pathlib import Path
 
@@ -42,6 +44,7 @@ def test_pyproject_table_and_origins(tmp_path: Path) -> None:
 
 
 def test_pyproject_without_table_is_passed_over(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
     write(tmp_path / ".gitops-guard.toml", 'min-severity = "medium"\n')
     write(tmp_path / "sub" / "pyproject.toml", "[project]\nname = 'x'\n")
     cfg = load(tmp_path / "sub")
@@ -304,3 +307,145 @@ def test_source_scanner_options_reach_bandit(cli, in_git_dir: Path) -> None:  # 
     write(in_git_dir / ".gitops-guard.toml", '[scanners.source]\ntests = ["B101"]\n')
     r = cli("scan", "--scanners", "source", "-f", "json")
     assert [f["rule_id"] for f in r.json["findings"]] == ["B101"]
+
+
+# ---- whose configuration is obeyed -----------------------------------------------------------
+
+AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"
+EXCLUDE_ALL = 'exclude = ["*"]\n'
+
+
+def _secrets_scan(cli, *args: str):  # type: ignore[no-untyped-def]
+    r = cli("scan", "--no-cache", "--scanners", "secrets", "-f", "json", *args)
+    assert "Traceback" not in r.err
+    return r
+
+
+def _project(folder: Path) -> Path:
+    write(folder / "settings.py", f'KEY = "{AWS_KEY}"\n')
+    return folder
+
+
+def test_outside_git_a_parent_folder_config_is_not_read(
+    cli,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another user's ``exclude = ["*"]`` in a shared parent must not turn a scan into exit 0."""
+    write(tmp_path / "shared" / ".gitops-guard.toml", EXCLUDE_ALL)
+    write(tmp_path / "shared" / "pyproject.toml", f"[tool.gitops-guard]\n{EXCLUDE_ALL}")
+    monkeypatch.chdir(_project(tmp_path / "shared" / "project"))
+    r = _secrets_scan(cli)
+    assert r.code == 1, r.out
+    assert r.json["summary"]["config_files"] == []
+
+
+def _other_user() -> int:
+    if os.geteuid() != 0:
+        pytest.skip("changing a file's owner needs root")
+    return 65534
+
+
+@pytest.mark.parametrize(
+    "spoil", ["file-owner", "folder-owner", "file-mode", "folder-mode", "link"]
+)
+def test_a_config_that_is_not_the_users_own_is_ignored_with_a_notice(
+    cli,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    spoil: str,
+) -> None:
+    repo = _project(tmp_path / "repo")
+    (repo / ".git").mkdir()
+    sub = repo / "sub"
+    config = write(sub / ".gitops-guard.toml", EXCLUDE_ALL)
+    write(sub / "b.py", f'KEY = "{AWS_KEY}"\n')
+    if spoil == "file-owner":
+        os.chown(config, _other_user(), -1)
+    elif spoil == "folder-owner":
+        os.chown(sub, _other_user(), -1)
+    elif spoil == "file-mode":
+        config.chmod(0o666)
+    elif spoil == "folder-mode":
+        sub.chmod(0o777)
+    else:
+        outside = write(tmp_path / "elsewhere.toml", EXCLUDE_ALL)
+        config.unlink()
+        config.symlink_to(outside)
+    monkeypatch.chdir(sub)
+    r = _secrets_scan(cli, ".")
+    assert r.code == 1, r.out
+    notices = [e["message"] for e in r.json["errors"] if "ignored" in e["message"]]
+    assert len(notices) == 1 and str(config) in notices[0], r.json["errors"]
+    assert r.json["summary"]["config_files"] == []
+
+
+def test_a_config_in_a_sticky_shared_folder_that_is_the_users_own_is_read(
+    tmp_path: Path,
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    write(shared / ".gitops-guard.toml", 'fail-on = "high"\n')
+    cfg = load(shared)
+    assert cfg.fail_on is Severity.HIGH and cfg.ignored_files == ()
+
+
+def test_json_summary_names_the_configuration_file(cli, in_git_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    config = write(in_git_dir / ".gitops-guard.toml", 'fail-on = "high"\n')
+    _project(in_git_dir)
+    r = _secrets_scan(cli)
+    assert r.json["summary"]["config_files"] == [str(config.resolve())]
+
+
+@pytest.mark.parametrize(
+    "value", ["../outside.json", "/etc/passwd", "/dev/zero", "sub/../../x.json"]
+)
+def test_a_configured_baseline_outside_the_repository_is_a_usage_error(
+    cli,  # type: ignore[no-untyped-def]
+    in_git_dir: Path,
+    value: str,
+) -> None:
+    write(in_git_dir / ".gitops-guard.toml", f"baseline = {value!r}\n")
+    _project(in_git_dir)
+    r = _secrets_scan(cli)
+    assert r.code == 2, r.out + r.err
+    assert "baseline" in r.err and "outside" in r.err
+
+
+def test_a_baseline_that_is_a_fifo_or_a_device_is_never_opened(
+    cli,  # type: ignore[no-untyped-def]
+    in_git_dir: Path,
+) -> None:
+    os.mkfifo(in_git_dir / "fifo.json")
+    _project(in_git_dir)
+    write(in_git_dir / ".gitops-guard.toml", "baseline = 'fifo.json'\n")
+    r = _secrets_scan(cli)
+    assert r.code == 2 and "not a regular file" in r.err, r.err
+    (in_git_dir / ".gitops-guard.toml").unlink()
+    for named in ("fifo.json", "/dev/zero"):
+        r = _secrets_scan(cli, "--baseline", named)
+        assert r.code == 2 and "not a regular file" in r.err, (named, r.err)
+
+
+def test_a_config_file_that_is_a_fifo_is_never_opened(
+    tmp_path: Path,
+) -> None:
+    """Read with a timeout in a subprocess: a FIFO opened for reading would block forever."""
+    import subprocess
+    import sys
+
+    repo = _project(tmp_path / "repo")
+    (repo / ".git").mkdir()
+    os.mkfifo(repo / ".gitops-guard.toml")
+    os.mkfifo(repo / "pyproject.toml")
+    proc = subprocess.run(
+        [sys.executable, "-m", "gitops_guard", "config", "--json"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["file"] is None

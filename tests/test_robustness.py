@@ -23,8 +23,6 @@ from typing import Any
 import hostile
 import pytest
 
-from ggtest import git as run_git
-
 HARD_TIMEOUT = 240
 
 
@@ -423,29 +421,6 @@ def test_unusable_cache_degrades_to_no_cache_with_a_notice(
         ["scan", ".", "-f", "json", "--scanners", "source,secrets", "--no-cache"], small_tree
     )
     assert run.report["findings"] == baseline.report["findings"]
-
-
-# -- a repository's own git configuration --------------------------------------------------------
-
-
-@pytest.mark.parametrize("extra", [[], ["--staged"], ["--diff-base", "HEAD"]])
-def test_repository_git_config_runs_nothing(
-    extra: list[str], in_git_dir: Path, tmp_path: Path
-) -> None:
-    """A work tree from an archive or a shared CI workspace brings its own .git/config, whose
-    core.fsmonitor hook git runs on `ls-files --others` and `diff`: it must not run."""
-    pwned = tmp_path / "FSMONITOR-RAN"
-    (in_git_dir / "a.py").write_text("x = 1\n")
-    run_git(in_git_dir, "add", "a.py")
-    run_git(in_git_dir, "commit", "-qm", "init")
-    (in_git_dir / "a.py").write_text("x = 2\n")
-    run_git(in_git_dir, "add", "a.py")
-    (in_git_dir / "b.py").write_text("y = 1\n")
-    run_git(in_git_dir, "config", "core.fsmonitor", f"touch {pwned}; false")
-    run = run_cli(["scan", "-f", "json", "--scanners", "source", *extra], in_git_dir)
-    assert run.code == 0, run.err
-    run.clean()
-    assert not pwned.exists()
 
 
 # -- one slow file costs only itself ------------------------------------------------------------

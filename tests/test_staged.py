@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from pathlib import Path
 
+import gitplant
 import pytest
 
 from gitops_guard import staged
@@ -247,3 +249,135 @@ def test_terraform_resolves_variables_from_the_staged_module(in_git_dir: Path, c
     assert all(path == "infra/main.tf" for path, _ in hits)  # context is not reported on
     work_tree = cli(*args, "infra/main.tf").json
     assert "CKV_AWS_20" not in {f["rule_id"] for f in work_tree["findings"]}
+
+
+# -- a planted index ---------------------------------------------------------------------------
+
+#: Names git itself never writes into a work tree, each a way out of a folder or into .git.
+HOSTILE_NAMES = [
+    "../escape.py",
+    "a/../../escape.py",
+    "a/b/../../../escape.py",
+    "..\\escape.py",
+    "a\\..\\..\\escape.py",
+    "./x.py",
+    "a//x.py",
+    "a/./x.py",
+    ".git/hooks/post-checkout",
+    ".GIT/config",
+    ".Git/x.py",
+    ".git./x.py",
+    ".git . /x.py",
+    "git~1/config",
+    "GIT~1/x.py",
+    ".git::$INDEX_ALLOCATION/x.py",
+    ".g\u200cit/config",
+    "sub/.git/config",
+    "sub\\.git\\config",
+    "C:x.py",
+]
+
+
+def _outside_files(base: Path, repo: Path) -> set[Path]:
+    return {p for p in base.rglob("*") if repo not in p.parents and p != repo}
+
+
+@pytest.fixture
+def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The temporary folder of the run inside ``tmp_path``, so an escape from it is seen."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+@pytest.mark.parametrize("name", [*HOSTILE_NAMES, "ABSOLUTE"])
+def test_planted_index_names_are_refused_and_nothing_is_written_outside(
+    name: str,
+    in_git_dir: Path,
+    tmp_path: Path,
+    private_tmp: Path,
+    cli,  # type: ignore[no-untyped-def]
+) -> None:
+    """An index that names ``../x``, an absolute path or ``.GIT/config`` (git's verify_path
+    refuses each) is an error naming the entry, and the copy writes nothing anywhere for it;
+    the other staged files are still scanned."""
+    victim = tmp_path / "victim.py"
+    victim.write_text("ORIGINAL\n")
+    if name == "ABSOLUTE":
+        name = str(victim)
+    before = _outside_files(tmp_path, in_git_dir)
+    gitplant.plant(in_git_dir, {name: VULN.encode(), "ok.py": VULN.encode()})
+    r = cli("scan", "--staged", "--no-cache", "--scanners", "source", "-f", "json")
+    assert r.code == 3, r.out + r.err
+    errors = [e for e in r.json["errors"] if e["kind"] == "error"]
+    assert [e["path"] for e in errors] == [name]
+    assert "refused" in errors[0]["message"]
+    assert _b602(r.json) == [("ok.py", 2)]
+    assert victim.read_text() == "ORIGINAL\n"
+    assert _outside_files(tmp_path, in_git_dir) == before
+    assert list(private_tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_path_problem_names_every_hostile_spelling(name: str) -> None:
+    from gitops_guard import git as gitmod
+
+    assert gitmod.path_problem(name) is not None
+    assert gitmod.path_problem("/abs/x.py") is not None
+
+
+@pytest.mark.parametrize(
+    "name", ["a.py", "dir/.gitignore", ".github/workflows/ci.yml", "git~10/x", "a..b/c", "x\ty"]
+)
+def test_path_problem_accepts_ordinary_names(name: str) -> None:
+    from gitops_guard import git as gitmod
+
+    assert gitmod.path_problem(name) is None
+
+
+def test_a_file_beneath_a_symlink_entry_stays_in_the_copy(
+    in_git_dir: Path,
+    tmp_path: Path,
+    private_tmp: Path,
+    cli,  # type: ignore[no-untyped-def]
+) -> None:
+    """An index can hold ``a`` as a symlink to a folder outside and ``a/b.py`` as a file."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    gitplant.plant(in_git_dir, {"a/b.py": VULN.encode()}, symlinks={"a": str(outside)})
+    r = cli("scan", "--staged", "--no-cache", "--scanners", "source", "-f", "json")
+    assert r.code in (1, 3), r.out + r.err
+    assert list(outside.iterdir()) == []
+    assert "Traceback" not in r.err
+
+
+def test_an_entry_under_a_file_entry_is_an_error_not_a_traceback(
+    in_git_dir: Path,
+    cli,  # type: ignore[no-untyped-def]
+) -> None:
+    gitplant.plant(in_git_dir, {"a": b"x = 1\n", "a/b.py": VULN.encode()})
+    r = cli("scan", "--staged", "--no-cache", "--scanners", "source", "-f", "json")
+    assert r.code == 3, r.out + r.err
+    assert [e["path"] for e in r.json["errors"] if e["kind"] == "error"] == ["a/b.py"]
+
+
+def test_the_copy_never_follows_a_link_it_finds(tmp_path: Path) -> None:
+    """Whatever an earlier entry left in the copy, a later one cannot write through it."""
+    root = tmp_path / "copy"
+    outside = tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (root / "a").symlink_to(outside)
+    (root / "f.py").symlink_to(outside / "f.py")
+    copy = staged.PrivateCopy(root)
+    try:
+        for name in ("a/b.py", "f.py", "../x.py"):
+            with pytest.raises(OSError):
+                copy.create(name).close()
+        with copy.create("ok/x.py") as fh:
+            fh.write(b"1")
+    finally:
+        copy.close()
+    assert list(outside.iterdir()) == []
+    assert (root / "ok" / "x.py").read_bytes() == b"1"
