@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from yaml.nodes import Node
 
 from gitops_guard.models import Finding, Severity, stable_hash
+from gitops_guard.project import rule_doc_url
 from gitops_guard.scanners.gitops import _yaml as y
 from gitops_guard.scanners.interface import Rule
 from gitops_guard.targets import Target
 
 SCANNER = "gitops"
 TOOL = "gitops-guard"
-DOCS_URL = "https://github.com/gitops-guard/gitops-guard/blob/main/docs/rules/{}.md"
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -24,7 +24,7 @@ RULES: tuple[Rule, ...] = (
         "A CI pipeline deploys to, mutates or holds credentials for a Kubernetes cluster; in "
         "GitOps, CI pushes to git or a registry and a controller in the cluster pulls.",
         Severity.HIGH,
-        DOCS_URL.format("GG001"),
+        rule_doc_url("GG001"),
     ),
     Rule(
         "GG002",
@@ -32,7 +32,7 @@ RULES: tuple[Rule, ...] = (
         "A Kubernetes Secret, a kustomize secretGenerator or a Helm values file carries a "
         "credential in plaintext (not SealedSecret, SOPS, ExternalSecret or a reference).",
         Severity.HIGH,
-        DOCS_URL.format("GG002"),
+        rule_doc_url("GG002"),
     ),
     Rule(
         "GG003",
@@ -41,7 +41,7 @@ RULES: tuple[Rule, ...] = (
         "production Application tracks a moving revision, targets the in-cluster destination "
         "from a non-admin project, or syncs automatically without prune and selfHeal.",
         Severity.MEDIUM,
-        DOCS_URL.format("GG003"),
+        rule_doc_url("GG003"),
     ),
     Rule(
         "GG004",
@@ -50,7 +50,7 @@ RULES: tuple[Rule, ...] = (
         "signature verification, a Kustomization with prune disabled, or a HelmRelease / "
         "OCIRepository with an unpinned chart version.",
         Severity.MEDIUM,
-        DOCS_URL.format("GG004"),
+        rule_doc_url("GG004"),
     ),
     Rule(
         "GG005",
@@ -58,7 +58,7 @@ RULES: tuple[Rule, ...] = (
         "An image is referenced by tag without a digest (workloads, Dockerfile FROM, Helm "
         "values); 'latest' or no tag at all is worse.",
         Severity.MEDIUM,
-        DOCS_URL.format("GG005"),
+        rule_doc_url("GG005"),
     ),
     Rule(
         "GG006",
@@ -66,7 +66,7 @@ RULES: tuple[Rule, ...] = (
         "A namespace runs workloads but no NetworkPolicy in the scanned manifests selects "
         "them for ingress (no default-deny).",
         Severity.MEDIUM,
-        DOCS_URL.format("GG006"),
+        rule_doc_url("GG006"),
     ),
     Rule(
         "GG007",
@@ -74,7 +74,7 @@ RULES: tuple[Rule, ...] = (
         "Branch protection managed as code (Terraform, .github/settings.yml) lets the trunk "
         "be force-pushed or deleted, requires no review, or lets admins bypass it.",
         Severity.HIGH,
-        DOCS_URL.format("GG007"),
+        rule_doc_url("GG007"),
     ),
 )
 RULE_BY_ID = {r.id: r for r in RULES}
