@@ -21,6 +21,7 @@ from gitops_guard import config as config_mod
 from gitops_guard import engine, scope, targets, triage
 from gitops_guard import scanners as registry
 from gitops_guard.cache import Cache
+from gitops_guard.config_model import compile_patterns
 from gitops_guard.errors import UsageError
 from gitops_guard.models import Report, ScanError, Severity
 from gitops_guard.scanners.interface import Scanner
@@ -63,6 +64,12 @@ class ScanRequest:
     use_cache: bool = True
     max_file_size: int | None = None
     """None for the configured limit."""
+    skip_rules: tuple[str, ...] = ()
+    """``--skip``: rule ids (globs) dropped on top of the configured ``skip-rules``."""
+    exclude: tuple[str, ...] = ()
+    """``--exclude``: gitignore-style patterns (relative to the scan root) on top of ``exclude``."""
+    exit_zero: bool = False
+    """``--exit-zero``: findings do not fail the run."""
 
 
 @dataclass(frozen=True)
@@ -105,11 +112,19 @@ def load_config(request: ScanRequest) -> tuple[Path, config_mod.Config]:
         raise UsageError(f"no such file or directory: {missing[0]}")
     root = targets.scan_root(existing or [Path(".")])
     cfg = config_mod.load(root, request.config_file)
+    for pattern in request.exclude:
+        try:
+            compile_patterns([pattern])
+        except ValueError:
+            raise UsageError(f"--exclude {pattern!r}: not a gitignore-style pattern") from None
     return root, cfg.override(
         scanners=request.scanners,
         min_severity=request.min_severity,
         max_file_size=request.max_file_size,
         baseline=None if request.baseline_file is None else request.baseline_file.absolute(),
+        cli_exclude=request.exclude or None,
+        cli_skip_rules=request.skip_rules or None,
+        exit_zero=request.exit_zero or None,
     )
 
 

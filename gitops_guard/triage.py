@@ -44,7 +44,7 @@ def apply(
     findings = list(report.findings)
     if cfg.severity:
         findings = [_override(f, cfg) for f in findings]
-    if cfg.skip_rules:
+    if cfg.skips_rules:
         findings = [g for f in findings if (g := _skip(f, cfg)) is not None]
     suppressed = 0
     if cfg.suppressions.enabled and findings:

@@ -221,6 +221,41 @@ def test_per_scanner_hooks_and_skip(in_git_dir: Path, tmp_path: Path) -> None:
     assert re.search(r"gitops-guard dockerfile \(Checkov\)\.+Skipped", proc.stdout)
 
 
+def _local_config(args: str, extra: str = "") -> str:
+    return (
+        "repos:\n  - repo: local\n    hooks:\n      - id: gitops-guard\n"
+        "        name: gitops-guard (all scanners)\n"
+        "        entry: gitops-guard scan --format compact\n"
+        "        language: system\n        types: [text]\n        require_serial: true\n"
+        f"        args: {args}\n{extra}"
+    )
+
+
+def test_skip_exclude_and_exit_zero_work_as_hook_args(in_git_dir: Path, tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    config = in_git_dir / ".pre-commit-config.yaml"
+    config.write_text(_local_config("[--skip, B602, --skip, 'B404', --exclude, 'vendor/']"))
+    (in_git_dir / "app.py").write_text(VULN_PY)
+    (in_git_dir / "vendor").mkdir()
+    (in_git_dir / "vendor" / "settings.py").write_text(f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"\n')
+    git(in_git_dir, "add", ".")
+    proc = _run(in_git_dir, env, sys.executable, "-m", "pre_commit", "run")
+    assert proc.returncode == 0, proc.stdout
+    (in_git_dir / "settings.py").write_text(f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"\n')
+    git(in_git_dir, "add", "settings.py")
+    proc = _run(in_git_dir, env, sys.executable, "-m", "pre_commit", "run")
+    assert proc.returncode == 1  # only vendor/ is excluded, and only B602/B404 are skipped
+    assert "settings.py:1:1: high: AWSKeyDetector" in proc.stdout
+    assert "vendor/settings.py" not in proc.stdout and "B602" not in proc.stdout
+    config.write_text(_local_config("[--exit-zero]", "        verbose: true\n"))
+    git(in_git_dir, "add", ".")
+    proc = _run(in_git_dir, env, sys.executable, "-m", "pre_commit", "run")
+    assert proc.returncode == 0, proc.stdout  # reported, not blocking
+    assert "app.py:5:5: high: B602" in proc.stdout
+    assert "vendor/settings.py:1:1: high: AWSKeyDetector" in proc.stdout
+    assert AWS_KEY not in proc.stdout
+
+
 # -- as written: a fresh repository, `gitops-guard install`, `pre-commit install`, offline -----
 
 

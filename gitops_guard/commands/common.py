@@ -86,6 +86,48 @@ format_options: Callable[[F], F] = _stack(
 )
 
 
+def _rule_ids(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    """``--skip A --skip B,C`` -> ``("A", "B", "C")``; an empty id is a usage error."""
+    out: list[str] = []
+    for value in values:
+        ids = [v.strip() for v in value.split(",")]
+        if not all(ids):
+            raise click.BadParameter(f"{value!r}: empty rule id", ctx=ctx, param=param)
+        out.extend(ids)
+    return tuple(dict.fromkeys(out))
+
+
+#: ``--skip``, ``--exclude`` and ``--exit-zero``: what people put in a hook's ``args:``.
+triage_options: Callable[[F], F] = _stack(
+    click.option(
+        "--skip",
+        "skip_rules",
+        multiple=True,
+        metavar="RULE",
+        callback=_rule_ids,
+        help="Drop findings of this rule id (a glob such as 'CKV_K8S_*'; repeatable or "
+        "comma-separated), on top of skip-rules from the configuration; enable-rules does not "
+        "undo it.",
+    ),
+    click.option(
+        "--exclude",
+        "exclude",
+        multiple=True,
+        metavar="GLOB",
+        help="Do not scan files matching this gitignore-style pattern, relative to the scan "
+        "root (repeatable), on top of exclude from the configuration; named files too.",
+    ),
+    click.option(
+        "--exit-zero",
+        is_flag=True,
+        help="Exit 0 even when findings are reported (a scanner error or a usage error still "
+        "fails the run).",
+    ),
+)
+
+
 def fail_on_option(default: str | None = None) -> Callable[[F], F]:
     """``--fail-on SEVERITY``: which findings make the exit code 1."""
     return click.option(
