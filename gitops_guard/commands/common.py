@@ -146,11 +146,37 @@ def plan_outputs(formats: Sequence[str], outputs: Sequence[str]) -> list[output.
     return output.plan(formats, outputs, default)
 
 
+def width() -> int | None:
+    """Columns for the table: ``COLUMNS`` when set, else the terminal's, else no limit (a pipe or
+    a CI log that said nothing)."""
+    env = os.environ.get("COLUMNS", "")
+    if env.strip().isdigit() and int(env) > 0:
+        return int(env)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((80, 24)).columns
+    return None
+
+
+def silence_stdout() -> None:
+    """The reader of standard output is gone (``| head``): send the rest nowhere, so neither a
+    later write nor the flush at exit raises or prints a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def emit(report: Report, dests: Sequence[output.Destination]) -> None:
-    """Render ``report`` to every destination (colour and width of the terminal)."""
+    """Render ``report`` to every destination (colour and width of the terminal). A closed pipe
+    on standard output is not an error: the files of ``--output`` are still written."""
     tty = sys.stdout.isatty()
-    width = shutil.get_terminal_size((120, 24)).columns if tty else 120
-    output.emit(report, dests, color=tty and "NO_COLOR" not in os.environ, width=width)
+    color = tty and "NO_COLOR" not in os.environ
+    try:
+        output.emit(report, dests, color=color, width=width())
+    except BrokenPipeError:
+        silence_stdout()
+        files = [d for d in dests if d.path is not None]
+        if files:
+            output.emit(report, files, color=False, width=width())
 
 
 def shown(path: Path) -> str:
