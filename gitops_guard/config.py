@@ -239,7 +239,7 @@ KEYS = (
     "baseline",
     "suppressions",
 )
-SUPPRESSION_KEYS = ("enabled", "require-reason", "report-invalid")
+SUPPRESSION_KEYS = ("enabled", "require-reason", "report-invalid", "report-unused")
 
 
 def parse(table: Mapping[str, Any], path: Path, where: str = f"[{TABLE}]") -> Config:

@@ -37,6 +37,9 @@ class SuppressionSettings:
     report_invalid: bool = True
     """Report a suppression without a rule id (or, with ``require-reason``, without a reason) as a
     ``GG-SUPPRESS`` finding of its own."""
+    report_unused: bool = False
+    """Report each rule id of a suppression that hid nothing as a ``GG-SUPPRESS-UNUSED`` finding
+    (only in runs where every scanner read whole files, so "nothing" means nothing)."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,7 @@ class Config:
             ("enabled", sup.enabled),
             ("require-reason", sup.require_reason),
             ("report-invalid", sup.report_invalid),
+            ("report-unused", sup.report_unused),
         ):
             rows.append((f"suppressions.{key}", value, self.origin(f"suppressions.{key}")))
         for name, options in sorted(self.scanner_options.items()):

@@ -132,6 +132,12 @@ def _scanners(cfg: config_mod.Config) -> tuple[list[Scanner], list[registry.Load
     return registry.load(list(cfg.scanners) if cfg.scanners else None)
 
 
+def _complete(request: ScanRequest, cfg: config_mod.Config) -> bool:
+    """Every installed scanner reads whole files with its default rules: a suppression that hid
+    nothing in such a run is unused (not merely outside what this run looked at)."""
+    return cfg.scanners is None and not request.diff_lines and not any(cfg.scanner_options.values())
+
+
 def run(request: ScanRequest) -> Outcome:
     """Scan what ``request`` names and triage the result; never raises for a scanner's failure
     (that is an error in the report), raises :class:`UsageError` for a request that cannot be
@@ -171,5 +177,6 @@ def run(request: ScanRequest) -> Outcome:
             baseline=accepted,
             files={t.path: t.abspath for t in ts.targets},
             root=ts.root,
+            complete=_complete(request, cfg) and not failures,
         )
     return Outcome(report, ts, cfg, baseline_path, tuple(failures))
