@@ -95,9 +95,7 @@ def test_the_id_of_a_merged_engine_counts_as_used(in_git_dir: Path, cli) -> None
 def test_severity_override_skip_and_baseline_apply(repo: Path, cli) -> None:  # type: ignore[no-untyped-def]
     (repo / ".gitops-guard.toml").write_text(CONFIG + f'[severity]\n"{UNUSED_RULE_ID}" = "info"\n')
     r = _scan(cli)
-    assert {f["severity"] for f in r.json["findings"] if f["rule_id"] == UNUSED_RULE_ID} == {
-        "info"
-    }
+    assert {f["severity"] for f in r.json["findings"] if f["rule_id"] == UNUSED_RULE_ID} == {"info"}
     (repo / ".gitops-guard.toml").write_text(f'skip-rules = ["{UNUSED_RULE_ID}"]\n' + CONFIG)
     assert _unused(_scan(cli)) == []
     (repo / ".gitops-guard.toml").write_text(CONFIG)
