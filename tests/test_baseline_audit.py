@@ -172,3 +172,30 @@ def test_the_baseline_file_keeps_its_contract(repo: Path) -> None:
     loaded = baseline_mod.loads(json.dumps(doc))
     assert all(e.verdict is None and e.reason is None for e in loaded.entries)
     assert "verdict" not in loaded.dumps()
+
+
+@pytest.mark.parametrize(
+    ("line", "secret", "hidden"),
+    [
+        (f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"', True, AWS_KEY),
+        ("password: hunter2", True, "hunter2"),
+        ("db = postgres://bob:correcthorse@db.example.com/x", True, "correcthorse"),
+        ("ghp_" + "0123456789abcdefghijABCDEFGHIJ012345", True, "0123456789abcdef"),
+        ("export TOKEN=plainwordsonly", True, "plainwordsonly"),
+        (f'requests.get(url, auth=("bob", "{AWS_KEY}"))', False, AWS_KEY),
+        ("key = sk_live_51Habcdefghijklmnop", False, "51Habcdefghijklmnop"),
+    ],
+)
+def test_mask_line_never_shows_a_value(line: str, secret: bool, hidden: str) -> None:
+    from gitops_guard.redact import mask_line
+
+    shown = mask_line(line, secret=secret)
+    assert hidden not in shown and "***" in shown
+
+
+def test_mask_line_keeps_code_readable() -> None:
+    from gitops_guard.redact import mask_line
+
+    code = "    subprocess.call(cmd, shell=True)"
+    assert mask_line(code, secret=False) == "subprocess.call(cmd, shell=True)"
+    assert mask_line("AWS_ACCESS_KEY_ID = 'x'", secret=True).startswith("AWS_ACCESS_KEY_ID =")

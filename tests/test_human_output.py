@@ -174,3 +174,24 @@ def test_readme_commands_can_be_pasted() -> None:
         for line in block.splitlines():
             code = line.split("  #", 1)[0]
             assert not re.search(r"\s\|\s(?!head|less|jq|tee)", code), line
+
+
+def test_the_fix_hint_is_shown_in_every_human_format() -> None:
+    fix = "pin by digest: nginx:1.27@sha256:<digest>, and let Renovate move it"
+    f = Finding(
+        "gitops",
+        "gitops-guard",
+        "GG005",
+        Severity.MEDIUM,
+        "mutable tag",
+        "k8s/web.yaml",
+        7,
+        fix=fix,
+    )
+    table = render(Format.TABLE, Report((f,)), RenderOptions(width=60))
+    assert max(map(len, table.splitlines())) <= 60
+    assert "fix: pin by digest:" in table and "Renovate move it" in table
+    compact = render(Format.COMPACT, Report((f,)), RenderOptions())
+    assert compact.splitlines()[0].endswith(f"mutable tag (fix: {fix}) (gitops)")
+    github = render(Format.GITHUB, Report((f,)), RenderOptions())
+    assert f"mutable tag%0AFix: {fix}" in github.splitlines()[0]
