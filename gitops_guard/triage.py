@@ -176,7 +176,7 @@ def _unused(
                         line=sup.line,
                         end_line=sup.line,
                         anchor=stable_hash(ANCHOR_SALT, rid, " ".join(text.split()))[:24],
-                        fix=f"delete {rid} from the gitops-guard: ignore[...] comment",
+                        fix=f"remove {rid} from the gitops-guard: ignore[...] comment",
                     )
                 )
     return out
