@@ -1,7 +1,7 @@
-"""Build step pyproject.toml cannot express: the GitOps rule pages (docs/rules/*.md) are copied
-into the package as ``gitops_guard/_docs/rules`` so that an installed gitops-guard links each GG
-finding to a page that exists offline (gitops_guard/project.py). Everything else is in
-pyproject.toml."""
+"""Build step pyproject.toml cannot express: the documentation (docs/**/*.md, the GitOps rule pages
+among them) is copied into the package as ``gitops_guard/_docs`` so that an installed gitops-guard
+links each finding of its own rules to a page that exists offline (gitops_guard/project.py).
+Everything else is in pyproject.toml."""
 
 from __future__ import annotations
 
@@ -17,13 +17,14 @@ HERE = Path(__file__).resolve().parent
 class BuildWithRuleDocs(build_py):
     def run(self) -> None:
         super().run()
-        source = HERE / "docs" / "rules"
-        if not source.is_dir():
+        source = HERE / "docs"
+        if not (source / "rules").is_dir():
             raise SystemExit("docs/rules/ is missing: build from a checkout or a complete sdist")
-        target = Path(self.build_lib) / "gitops_guard" / "_docs" / "rules"
-        target.mkdir(parents=True, exist_ok=True)
-        for page in sorted(source.glob("*.md")):
-            shutil.copyfile(page, target / page.name)
+        target = Path(self.build_lib) / "gitops_guard" / "_docs"
+        for page in sorted(source.rglob("*.md")):
+            dest = target / page.relative_to(source)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(page, dest)
 
 
 setup(cmdclass={"build_py": BuildWithRuleDocs})

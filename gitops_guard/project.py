@@ -15,8 +15,8 @@ DISTRIBUTION = "gitops-guard"
 #: ``[project.urls]`` labels that name the source repository, in order of preference.
 _REPOSITORY_LABELS = ("repository", "source", "source code", "homepage")
 _PACKAGE = Path(__file__).resolve().parent
-#: Rule pages: inside the package in a wheel (copied there by setup.py), in docs/ in a checkout.
-_RULE_DOCS = (_PACKAGE / "_docs" / "rules", _PACKAGE.parent / "docs" / "rules")
+#: The docs: inside the package in a wheel (copied there by setup.py), in docs/ in a checkout.
+_DOCS = (_PACKAGE / "_docs", _PACKAGE.parent / "docs")
 
 
 @functools.cache
@@ -46,15 +46,21 @@ def release_tag(version: str = __version__) -> str:
     return f"v{version}"
 
 
-def rule_doc_url(rule_id: str) -> str | None:
-    """Where to read about one of our rules: its page in the repository at this version's tag
-    when the build names a repository, else the page shipped with the package (a file URI), else
-    None."""
+def doc_url(page: str, anchor: str | None = None) -> str | None:
+    """Where to read ``page`` of docs/ (``"drift.md"``, ``"rules/GG001.md"``): in the repository
+    at this version's tag when the build names a repository, else the copy shipped with the
+    package (a file URI), else None."""
+    fragment = f"#{anchor}" if anchor else ""
     repo = repository()
     if repo is not None:
-        return f"{repo.rstrip('/')}/blob/{release_tag()}/docs/rules/{rule_id}.md"
-    for folder in _RULE_DOCS:
-        page = folder / f"{rule_id}.md"
-        if page.is_file():
-            return page.as_uri()
+        return f"{repo.rstrip('/')}/blob/{release_tag()}/docs/{page}{fragment}"
+    for folder in _DOCS:
+        path = folder / page
+        if path.is_file():
+            return path.as_uri() + fragment
     return None
+
+
+def rule_doc_url(rule_id: str) -> str | None:
+    """The page of one of our GitOps rules (docs/rules/GG001.md)."""
+    return doc_url(f"rules/{rule_id}.md")

@@ -38,6 +38,14 @@ def test_no_placeholder_urls_in_the_package() -> None:
         assert "github.com/gitops-guard/" not in text, path
 
 
+def test_doc_links_resolve() -> None:
+    if project.repository() is None:
+        url = project.doc_url("drift.md", "terraform")
+        assert url is not None and url.endswith("/drift.md#terraform")
+        assert Path(url.removeprefix("file://").split("#")[0]).is_file()
+    assert project.doc_url("no-such-page.md") is None or project.repository() is not None
+
+
 def test_rule_help_links_exist() -> None:
     from gitops_guard.scanners.gitops._common import RULES
 
@@ -127,8 +135,9 @@ def test_the_wheel_carries_every_file_of_the_package(dist: Path) -> None:
     ]
     missing = [n for n in tracked if n not in names]
     assert not missing, missing
-    rules = sorted(p.name for p in (REPO / "docs" / "rules").glob("*.md"))
-    assert [n.rsplit("/", 1)[1] for n in sorted(names) if "/_docs/rules/" in n] == rules
+    docs = sorted(str(p.relative_to(REPO / "docs")) for p in (REPO / "docs").rglob("*.md"))
+    assert sorted(n.split("/_docs/", 1)[1] for n in names if "/_docs/" in n) == docs
+    assert "rules/GG001.md" in docs and "drift.md" in docs
 
 
 @pytest.mark.slow
