@@ -8,7 +8,9 @@ occurrence by occurrence, so a second identical problem in the same file is new 
 Bandit's baseline, where one entry hides any number of them).
 
 The file holds fingerprints, paths, rule ids, scanner names and counts - never a message, a line of
-code or a secret. It is written sorted, with a fixed key order and no timestamp, so it diffs well.
+code or a secret - and, for entries reviewed with ``gitops-guard baseline audit``, a verdict and the
+reviewer's reason. An entry whose verdict is ``real`` (a real problem, to be fixed) hides nothing.
+It is written sorted, with a fixed key order and no timestamp, so it diffs well.
 See docs/configuration.md, "Baseline".
 """
 
@@ -18,7 +20,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gitops_guard.atomic import atomic_write
@@ -30,6 +32,12 @@ FORMAT_VERSION = 1
 """Version of the file layout; bumped on any incompatible change."""
 DEFAULT_NAME = ".gitops-guard-baseline.json"
 _FINGERPRINT_RE = re.compile(r"^(\d+):[0-9a-f]{32}$")
+ACCEPTED = "accepted"
+"""Verdict of an audited entry that stays hidden (with the reason why)."""
+REAL = "real"
+"""Verdict of an audited entry that is a real problem: it is reported again until fixed."""
+VERDICTS = (ACCEPTED, REAL)
+MAX_REASON = 500
 
 
 class BaselineError(UsageError):
@@ -45,19 +53,28 @@ class Entry:
     rule_id: str
     scanner: str
     count: int = 1
+    verdict: str | None = None
+    """``accepted`` or ``real`` once audited (``gitops-guard baseline audit``), else None."""
+    reason: str | None = None
+    """Why, in the reviewer's words (one line)."""
 
     @property
     def sort_key(self) -> tuple[str, str, str, str]:
         return (self.path, self.rule_id, self.scanner, self.fingerprint)
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "fingerprint": self.fingerprint,
             "path": self.path,
             "rule_id": self.rule_id,
             "scanner": self.scanner,
             "count": self.count,
         }
+        if self.verdict is not None:
+            out["verdict"] = self.verdict
+        if self.reason:
+            out["reason"] = self.reason
+        return out
 
 
 @dataclass(frozen=True)
@@ -94,7 +111,8 @@ class Baseline:
         )
 
     def counts(self) -> Counter[str]:
-        return Counter({e.fingerprint: e.count for e in self.entries})
+        """Accepted occurrences per fingerprint (an entry audited as ``real`` accepts none)."""
+        return Counter({e.fingerprint: e.count for e in self.entries if e.verdict != REAL})
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -141,7 +159,7 @@ class Baseline:
                 dropped += 1
                 continue
             count = cur.count if add_new else min(entry.count, cur.count)
-            out.append(Entry(entry.fingerprint, entry.path, entry.rule_id, entry.scanner, count))
+            out.append(replace(entry, count=count))
             kept += 1
         if add_new:
             known = {e.fingerprint for e in self.entries}
@@ -208,7 +226,23 @@ def _entry(item: object, where: str) -> Entry:
     m = _FINGERPRINT_RE.match(fp)
     if m is None or int(m.group(1)) != FINGERPRINT_VERSION:
         raise BaselineError(f"{where}: invalid fingerprint {fp[:48]!r}")
-    return Entry(fp, item["path"], item["rule_id"], item["scanner"], count)
+    verdict = item.get("verdict")
+    if verdict is not None and verdict not in VERDICTS:
+        raise BaselineError(f"{where}: 'verdict' must be one of {', '.join(VERDICTS)}")
+    reason = item.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise BaselineError(f"{where}: 'reason' must be a string")
+    return Entry(
+        fp, item["path"], item["rule_id"], item["scanner"], count, verdict, clean_reason(reason)
+    )
+
+
+def clean_reason(text: str | None) -> str | None:
+    """A reason as stored: one line, at most :data:`MAX_REASON` characters, None when empty."""
+    if text is None:
+        return None
+    one = " ".join(text.split())[:MAX_REASON]
+    return one or None
 
 
 def load(path: Path) -> Baseline:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import click
 
@@ -22,6 +23,35 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return commands.load(cmd_name)
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """Parse the arguments (``--help``/``--version`` print here); a closed pipe is quiet."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except BrokenPipeError:
+            _quiet_stdout()
+            raise click.exceptions.Exit(int(ExitCode.OK)) from None
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the subcommand; a reader that closed standard output early (``| head``) ends it
+        quietly with exit 0, before Click turns the broken pipe into exit 1."""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _quiet_stdout()
+            return int(ExitCode.OK)
+
+
+def _quiet_stdout() -> None:
+    from gitops_guard.commands.common import silence_stdout
+
+    silence_stdout()
 
 
 @click.group(
@@ -66,8 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.exit_code if exc.exit_code != 1 else ExitCode.USAGE)
     except BrokenPipeError:
         # Output piped into a closed reader (e.g. `| head`): not an error of ours.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _quiet_stdout()
         return int(ExitCode.OK)
     except Exception as exc:
         if os.environ.get("GITOPS_GUARD_DEBUG"):
@@ -79,4 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             err=True,
         )
         return int(ExitCode.SCANNER_FAILED)
+    try:  # what is still buffered: a reader gone by now is not an error either
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
     return int(rv) if isinstance(rv, int) else int(ExitCode.OK)

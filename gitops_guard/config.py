@@ -324,7 +324,7 @@ KEYS = (
     "baseline",
     "suppressions",
 )
-SUPPRESSION_KEYS = ("enabled", "require-reason", "report-invalid")
+SUPPRESSION_KEYS = ("enabled", "require-reason", "report-invalid", "report-unused")
 
 
 def parse(table: Mapping[str, Any], path: Path, where: str = f"[{TABLE}]") -> Config:
@@ -480,7 +480,7 @@ def exclude_targets(
     """``target_set`` without the files ``exclude`` matches (named files included) and without
     the files ``also`` names (the baseline file, whose fingerprints are not worth scanning)."""
     skip = {os.path.abspath(p) for p in also if p is not None}
-    if not config.exclude and not skip:
+    if not config.exclude and not config.cli_exclude and not skip:
         return target_set
     kept = tuple(
         t

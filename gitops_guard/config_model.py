@@ -38,6 +38,9 @@ class SuppressionSettings:
     report_invalid: bool = True
     """Report a suppression without a rule id (or, with ``require-reason``, without a reason) as a
     ``GG-SUPPRESS`` finding of its own."""
+    report_unused: bool = False
+    """Report each rule id of a suppression that hid nothing as a ``GG-SUPPRESS-UNUSED`` finding
+    (only in runs where every scanner read whole files, so "nothing" means nothing)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,13 @@ class Config:
     baseline: Path | None = None
     """Baseline file hiding accepted findings (absolute once loaded)."""
     suppressions: SuppressionSettings = field(default_factory=SuppressionSettings)
+    cli_exclude: tuple[str, ...] = ()
+    """``--exclude`` patterns (gitignore-style, relative to the scan root), besides ``exclude``."""
+    cli_skip_rules: tuple[str, ...] = ()
+    """``--skip`` rule ids (globs), on top of ``skip-rules``; ``enable-rules`` cannot undo them."""
+    exit_zero: bool = False
+    """``--exit-zero``: findings do not fail the run (errors still do). Command line only, so a
+    file in the scanned repository cannot turn a failing gate green."""
     source: Path | None = None
     """The configuration file, if one was found."""
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
@@ -81,9 +91,16 @@ class Config:
     def _exclude_spec(self) -> Any:
         return compile_patterns(self.exclude)
 
+    @functools.cached_property
+    def _cli_exclude_spec(self) -> Any:
+        return compile_patterns(self.cli_exclude)
+
     def excluded(self, root: Path, relpath: str) -> bool:
-        """True when the file ``relpath`` (relative to the scan ``root``) matches ``exclude``.
-        Patterns are relative to the configuration file's directory when the file is below it."""
+        """True when the file ``relpath`` (relative to the scan ``root``) matches ``exclude``
+        (patterns relative to the configuration file's directory when the file is below it) or
+        ``--exclude`` (patterns relative to the scan root)."""
+        if self.cli_exclude and self._cli_exclude_spec.match_file(relpath):
+            return True
         if not self.exclude:
             return False
         path = relpath
@@ -96,8 +113,22 @@ class Config:
         return bool(self._exclude_spec.match_file(path))
 
     def rule_skipped(self, rule_id: str) -> bool:
-        """True when ``skip-rules`` matches ``rule_id`` and ``enable-rules`` does not."""
+        """True when ``--skip`` matches ``rule_id``, or ``skip-rules`` does and ``enable-rules``
+        does not."""
+        if _matches(rule_id, self.cli_skip_rules):
+            return True
         return _matches(rule_id, self.skip_rules) and not _matches(rule_id, self.enable_rules)
+
+    @property
+    def skips_rules(self) -> bool:
+        """True when some rule is skipped (by the file or the command line)."""
+        return bool(self.skip_rules or self.cli_skip_rules)
+
+    def _merged_origin(self, key: str, from_file: Sequence[str], given: Sequence[str]) -> str:
+        """Where a list merged from the file and the command line came from."""
+        if not given:
+            return self.origin(key)
+        return COMMAND_LINE if not from_file else f"{self.origin(key)} + {COMMAND_LINE}"
 
     def severity_for(self, rule_ids: Iterable[str]) -> Severity | None:
         """The override for the first of ``rule_ids`` that has one (exact id before glob)."""
@@ -129,10 +160,19 @@ class Config:
                 list(self.scanners) if self.scanners is not None else "all installed",
                 self.origin("scanners"),
             ),
-            ("exclude", list(self.exclude), self.origin("exclude")),
+            (
+                "exclude",
+                [*self.exclude, *self.cli_exclude],
+                self._merged_origin("exclude", self.exclude, self.cli_exclude),
+            ),
             ("fail-on", self.fail_on.value, self.origin("fail-on")),
+            ("exit-zero", self.exit_zero, self.origin("exit-zero")),
             ("min-severity", self.min_severity.value, self.origin("min-severity")),
-            ("skip-rules", list(self.skip_rules), self.origin("skip-rules")),
+            (
+                "skip-rules",
+                [*self.skip_rules, *self.cli_skip_rules],
+                self._merged_origin("skip-rules", self.skip_rules, self.cli_skip_rules),
+            ),
             ("enable-rules", list(self.enable_rules), self.origin("enable-rules")),
             ("max-file-size", self.max_file_size, self.origin("max-file-size")),
             ("baseline", str(self.baseline) if self.baseline else None, self.origin("baseline")),
@@ -144,6 +184,7 @@ class Config:
             ("enabled", sup.enabled),
             ("require-reason", sup.require_reason),
             ("report-invalid", sup.report_invalid),
+            ("report-unused", sup.report_unused),
         ):
             rows.append((f"suppressions.{key}", value, self.origin(f"suppressions.{key}")))
         for name, options in sorted(self.scanner_options.items()):

@@ -1,12 +1,10 @@
 """Our pre-commit hooks, as data: what ``.pre-commit-hooks.yaml`` publishes (a test keeps the two
-equal) and what ``gitops-guard install --local`` writes as ``repo: local`` hooks."""
+equal) and what ``gitops-guard install`` writes as ``repo: local`` hooks."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: Where the hooks are published; ``gitops-guard install --repo`` overrides it.
-REPO_URL = "https://github.com/gitops-guard/gitops-guard"
 MINIMUM_PRE_COMMIT_VERSION = "3.5.0"
 
 _DOCKERFILE_NAMES = r"(Dockerfile|Containerfile)(\.[^/]+)?|[^/]+\.[Dd]ockerfile"

@@ -168,7 +168,7 @@ def _write_stdout(text: str) -> None:
         sys.stdout.buffer.write(text.encode("utf-8"))
 
 
-def emit(report: Report, dests: Sequence[Destination], *, color: bool, width: int) -> None:
+def emit(report: Report, dests: Sequence[Destination], *, color: bool, width: int | None) -> None:
     """Render every destination first, then write: a failed render writes nothing. Standard
     output comes first, then each file, atomically."""
     rendered = [

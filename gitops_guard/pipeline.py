@@ -21,6 +21,7 @@ from gitops_guard import config as config_mod
 from gitops_guard import engine, history, scope, targets, triage
 from gitops_guard import scanners as registry
 from gitops_guard.cache import Cache
+from gitops_guard.config_model import compile_patterns
 from gitops_guard.errors import UsageError
 from gitops_guard.models import ErrorKind, Report, ScanError, Severity
 from gitops_guard.scanners.interface import Scanner
@@ -69,6 +70,12 @@ class ScanRequest:
     use_cache: bool = True
     max_file_size: int | None = None
     """None for the configured limit."""
+    skip_rules: tuple[str, ...] = ()
+    """``--skip``: rule ids (globs) dropped on top of the configured ``skip-rules``."""
+    exclude: tuple[str, ...] = ()
+    """``--exclude``: gitignore-style patterns (relative to the scan root) on top of ``exclude``."""
+    exit_zero: bool = False
+    """``--exit-zero``: findings do not fail the run."""
 
 
 @dataclass(frozen=True)
@@ -113,11 +120,19 @@ def load_config(request: ScanRequest) -> tuple[Path, config_mod.Config]:
     cfg = config_mod.load(root, request.config_file)
     if request.baseline_file is not None:
         config_mod.check_regular(request.baseline_file, "--baseline")
+    for pattern in request.exclude:
+        try:
+            compile_patterns([pattern])
+        except ValueError:
+            raise UsageError(f"--exclude {pattern!r}: not a gitignore-style pattern") from None
     return root, cfg.override(
         scanners=request.scanners,
         min_severity=request.min_severity,
         max_file_size=request.max_file_size,
         baseline=None if request.baseline_file is None else request.baseline_file.absolute(),
+        cli_exclude=request.exclude or None,
+        cli_skip_rules=request.skip_rules or None,
+        exit_zero=request.exit_zero or None,
     )
 
 
@@ -149,6 +164,12 @@ def _with_config_files(report: Report, cfg: config_mod.Config) -> Report:
     used = [str(cfg.source)] if cfg.source is not None else []
     extras = {**report.extras, "config_files": used}
     return replace(report, errors=(*ignored, *report.errors), extras=extras)
+
+
+def _complete(request: ScanRequest, cfg: config_mod.Config) -> bool:
+    """Every installed scanner reads whole files with its default rules: a suppression that hid
+    nothing in such a run is unused (not merely outside what this run looked at)."""
+    return cfg.scanners is None and not request.diff_lines and not any(cfg.scanner_options.values())
 
 
 def run(request: ScanRequest) -> Outcome:
@@ -197,5 +218,6 @@ def run(request: ScanRequest) -> Outcome:
             baseline=accepted,
             files=chosen_scope.files(),
             root=ts.root,
+            complete=_complete(request, cfg) and not failures,
         )
     return Outcome(report, ts, cfg, baseline_path, tuple(failures))

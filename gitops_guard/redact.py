@@ -34,3 +34,34 @@ def quoted_literals(text: str) -> str:
 def error_message(text: str, limit: int = 300) -> str:
     """An engine's error message as it may be shown, cached and written."""
     return quoted_literals(first_line(text, limit * 2))[:limit]
+
+
+#: Runs of characters a credential is made of (base64, hex, URL-safe tokens, paths).
+_TOKEN = re.compile(r"[A-Za-z0-9+/_.~\-]+={0,2}")
+_ANY_QUOTED = re.compile(r"""(['"`])(?:(?!\1)[^\n])*\1""")
+_SEPARATOR = re.compile(r"[=:]")
+
+
+def _looks_random(token: str) -> bool:
+    """A token that may be a credential: long, or mixing letters and digits."""
+    letters = any(c.isalpha() for c in token)
+    digits = any(c.isdigit() for c in token)
+    return len(token) >= 24 or (len(token) >= 8 and letters and digits)
+
+
+def mask_line(text: str, *, secret: bool, limit: int = 160) -> str:
+    """A flagged source line as ``baseline audit`` shows it, on one line, at most ``limit``
+    characters. Quoted literals of 4+ characters and tokens that look random are masked; on a
+    line that holds a secret (``secret``) every quoted literal and everything after the first
+    ``=`` or ``:`` is masked too, so only the name side of an assignment stays readable."""
+    line = " ".join(text.split())
+    if secret:
+        line = _ANY_QUOTED.sub(lambda m: f"{m.group(1)}{MASK}{m.group(1)}", line)
+        sep = _SEPARATOR.search(line)
+        if sep is not None:
+            head, tail = line[: sep.end()], line[sep.end() :]
+            line = head + _TOKEN.sub(MASK, tail)
+    else:
+        line = quoted_literals(line)
+    line = _TOKEN.sub(lambda m: MASK if _looks_random(m.group()) else m.group(), line)
+    return line if len(line) <= limit else line[: limit - 3] + "..."

@@ -21,6 +21,8 @@ from gitops_guard.models import Finding
 
 RULE_ID = "GG-SUPPRESS"
 """Rule id of the finding that reports an invalid suppression comment."""
+UNUSED_RULE_ID = "GG-SUPPRESS-UNUSED"
+"""Rule id of the finding that reports a rule id of a suppression that hid nothing."""
 
 _MARKER_RE = re.compile(
     r"gitops-guard\s*:\s*ignore(?![\w-])(?:\s*\[(?P<ids>[^\]\n]*)\])?(?P<rest>.*)$",

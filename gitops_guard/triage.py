@@ -6,7 +6,9 @@
    severity;
 2. ``skip-rules`` / ``enable-rules``: skipped rules are treated as never checked (not counted);
 3. inline suppressions (``gitops-guard: ignore[RULE] reason``), reading only the files that still
-   have findings, each once; invalid suppression comments become ``GG-SUPPRESS`` findings;
+   have findings, each once; invalid suppression comments become ``GG-SUPPRESS`` findings, and
+   with ``report-unused`` (in a complete run) every rule id of a suppression that hid nothing a
+   ``GG-SUPPRESS-UNUSED`` finding;
 4. the baseline, occurrence by occurrence;
 5. ``min-severity``: what is left below it is counted as hidden.
 
@@ -37,19 +39,25 @@ def apply(
     min_severity: Severity | None = None,
     files: Mapping[str, Path] | None = None,
     root: Path | None = None,
+    complete: bool = False,
 ) -> Report:
-    """Triage ``report``. ``files`` maps a finding's path to where its scanned content is (a
-    staged scan reads a copy of the index); other paths are read below ``root``."""
+    """Triage ``report``. ``files`` maps each scanned path to where its scanned content is (a
+    staged scan reads a copy of the index); other paths are read below ``root``. ``complete``
+    says every scanner ran on whole files, so a suppression that hid nothing is unused (reported
+    with ``report-unused``)."""
     cfg = config or Config()
     threshold = min_severity or cfg.min_severity
     findings = list(report.findings)
     if cfg.severity:
         findings = [_override(f, cfg) for f in findings]
-    if cfg.skip_rules:
+    if cfg.skips_rules:
         findings = [g for f in findings if (g := _skip(f, cfg)) is not None]
     suppressed = 0
-    if cfg.suppressions.enabled and findings:
-        findings, n = _inline(findings, cfg, _reader(files or {}, root))
+    unused = cfg.suppressions.enabled and cfg.suppressions.report_unused and complete
+    if cfg.suppressions.enabled and (findings or unused):
+        failed = {e.path for e in report.errors if e.path}
+        check = [p for p in (files or {}) if p not in failed] if unused else []
+        findings, n = _inline(findings, cfg, _reader(files or {}, root), check)
         suppressed += n
     if baseline is not None and findings:
         findings, n = baseline.filter(findings)
@@ -95,20 +103,29 @@ def _reader(files: Mapping[str, Path], root: Path | None) -> Callable[[str], lis
 
 
 def _inline(
-    findings: Sequence[Finding], cfg: Config, read: Callable[[str], list[str]]
+    findings: Sequence[Finding],
+    cfg: Config,
+    read: Callable[[str], list[str]],
+    unused_in: Sequence[str] = (),
 ) -> tuple[list[Finding], int]:
     """Drop findings an inline suppression covers; add a finding per invalid suppression that
-    sits where it would apply (so a comment elsewhere, e.g. in docs, is never reported)."""
+    sits where it would apply (so a comment elsewhere, e.g. in docs, is never reported), and one
+    per rule id of a valid suppression in ``unused_in`` that hid no finding."""
     parsed: dict[str, tuple[suppress.FileSuppressions, list[str]]] = {}
-    kept: list[Finding] = []
-    invalid: dict[tuple[str, int], Finding] = {}
-    settings = cfg.suppressions
-    for f in findings:
-        key = source_key(f.path, f.commit)
+
+    def of(path: str, commit: str | None = None) -> tuple[suppress.FileSuppressions, list[str]]:
+        key = source_key(path, commit)  # a history finding reads the version it was found in
         if key not in parsed:
             lines = read(key)
-            parsed[key] = (suppress.FileSuppressions(f.path, lines), lines)
-        fs, lines = parsed[key]
+            parsed[key] = (suppress.FileSuppressions(path, lines), lines)
+        return parsed[key]
+
+    kept: list[Finding] = []
+    invalid: dict[tuple[str, int], Finding] = {}
+    used: set[tuple[str, int, str]] = set()
+    settings = cfg.suppressions
+    for f in findings:
+        fs, lines = of(f.path, f.commit)
         hit = False
         for sup in fs.scope(f) if fs else ():
             if not sup.ids:
@@ -118,12 +135,53 @@ def _inline(
                     continue
                 bad = settings.require_reason and not sup.reason
                 hit = hit or not bad
+                if not bad:
+                    ids = suppress.finding_ids(f)
+                    used.update((f.path, sup.line, i) for i in sup.ids if i.lower() in ids)
             if bad and settings.report_invalid and (f.path, sup.line) not in invalid:
                 invalid[(f.path, sup.line)] = _invalid(f.path, sup, lines, cfg)
         if not hit:
             kept.append(f)
     extra = [g for g in invalid.values() if not cfg.rule_skipped(g.rule_id)]
+    if unused_in and not cfg.rule_skipped(suppress.UNUSED_RULE_ID):
+        extra += _unused(unused_in, of, used, cfg)
     return kept + extra, len(findings) - len(kept)
+
+
+def _unused(
+    paths: Sequence[str],
+    of: Callable[[str], tuple[suppress.FileSuppressions, list[str]]],
+    used: set[tuple[str, int, str]],
+    cfg: Config,
+) -> list[Finding]:
+    """One finding per rule id of a valid suppression that hid nothing. An id that a skip rule
+    matches is not judged: its findings were dropped before suppressions were applied."""
+    out: list[Finding] = []
+    for path in sorted(paths):
+        fs, lines = of(path)
+        for sup in fs.by_line.values():
+            if sup.problem is not None and (not sup.ids or cfg.suppressions.require_reason):
+                continue  # reported as GG-SUPPRESS, or suppressing nothing anyway
+            for rid in sup.ids:
+                if (path, sup.line, rid) in used or cfg.rule_skipped(rid.rsplit(":", 1)[-1]):
+                    continue
+                text = lines[sup.line - 1] if sup.line <= len(lines) else ""
+                out.append(
+                    Finding(
+                        scanner="gitops-guard",
+                        tool="gitops-guard",
+                        rule_id=suppress.UNUSED_RULE_ID,
+                        severity=cfg.severity_for([suppress.UNUSED_RULE_ID]) or Severity.LOW,
+                        message=f"unused inline suppression: no {rid} finding here to hide; "
+                        "remove it (or the id) so it cannot hide a future problem",
+                        path=path,
+                        line=sup.line,
+                        end_line=sup.line,
+                        anchor=stable_hash(ANCHOR_SALT, rid, " ".join(text.split()))[:24],
+                        fix=f"remove {rid} from the gitops-guard: ignore[...] comment",
+                    )
+                )
+    return out
 
 
 def _invalid(path: str, sup: suppress.Suppression, lines: list[str], cfg: Config) -> Finding:

@@ -1,4 +1,4 @@
-"""``gitops-guard baseline create|update``: record today's findings as accepted.
+"""``gitops-guard baseline create|update|audit``: record accepted findings, and review them.
 
 ``create`` scans PATHS and writes every finding left after severity overrides, skip-rules and
 inline suppressions (``min-severity`` does not apply: a baseline records everything) - it refuses
@@ -166,3 +166,8 @@ def update(
         f"{stats.added} added ({len(new)} fingerprint(s))"
     )
     return ExitCode.OK
+
+
+from gitops_guard.commands.audit import audit  # noqa: E402  (a subcommand of its own module)
+
+baseline.add_command(audit)

@@ -86,6 +86,48 @@ format_options: Callable[[F], F] = _stack(
 )
 
 
+def _rule_ids(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    """``--skip A --skip B,C`` -> ``("A", "B", "C")``; an empty id is a usage error."""
+    out: list[str] = []
+    for value in values:
+        ids = [v.strip() for v in value.split(",")]
+        if not all(ids):
+            raise click.BadParameter(f"{value!r}: empty rule id", ctx=ctx, param=param)
+        out.extend(ids)
+    return tuple(dict.fromkeys(out))
+
+
+#: ``--skip``, ``--exclude`` and ``--exit-zero``: what people put in a hook's ``args:``.
+triage_options: Callable[[F], F] = _stack(
+    click.option(
+        "--skip",
+        "skip_rules",
+        multiple=True,
+        metavar="RULE",
+        callback=_rule_ids,
+        help="Drop findings of this rule id (a glob such as 'CKV_K8S_*'; repeatable or "
+        "comma-separated), on top of skip-rules from the configuration; enable-rules does not "
+        "undo it.",
+    ),
+    click.option(
+        "--exclude",
+        "exclude",
+        multiple=True,
+        metavar="GLOB",
+        help="Do not scan files matching this gitignore-style pattern, relative to the scan "
+        "root (repeatable), on top of exclude from the configuration; named files too.",
+    ),
+    click.option(
+        "--exit-zero",
+        is_flag=True,
+        help="Exit 0 even when findings are reported (a scanner error or a usage error still "
+        "fails the run).",
+    ),
+)
+
+
 def fail_on_option(default: str | None = None) -> Callable[[F], F]:
     """``--fail-on SEVERITY``: which findings make the exit code 1."""
     return click.option(
@@ -104,11 +146,37 @@ def plan_outputs(formats: Sequence[str], outputs: Sequence[str]) -> list[output.
     return output.plan(formats, outputs, default)
 
 
+def width() -> int | None:
+    """Columns for the table: ``COLUMNS`` when set, else the terminal's, else no limit (a pipe or
+    a CI log that said nothing)."""
+    env = os.environ.get("COLUMNS", "")
+    if env.strip().isdigit() and int(env) > 0:
+        return int(env)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((80, 24)).columns
+    return None
+
+
+def silence_stdout() -> None:
+    """The reader of standard output is gone (``| head``): send the rest nowhere, so neither a
+    later write nor the flush at exit raises or prints a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def emit(report: Report, dests: Sequence[output.Destination]) -> None:
-    """Render ``report`` to every destination (colour and width of the terminal)."""
+    """Render ``report`` to every destination (colour and width of the terminal). A closed pipe
+    on standard output is not an error: the files of ``--output`` are still written."""
     tty = sys.stdout.isatty()
-    width = shutil.get_terminal_size((120, 24)).columns if tty else 120
-    output.emit(report, dests, color=tty and "NO_COLOR" not in os.environ, width=width)
+    color = tty and "NO_COLOR" not in os.environ
+    try:
+        output.emit(report, dests, color=color, width=width())
+    except BrokenPipeError:
+        silence_stdout()
+        files = [d for d in dests if d.path is not None]
+        if files:
+            output.emit(report, files, color=False, width=width())
 
 
 def shown(path: Path) -> str:

@@ -8,7 +8,12 @@ from pathlib import Path
 import click
 
 from gitops_guard import pipeline
-from gitops_guard.commands.common import SEVERITIES, scanner_names_option, severity
+from gitops_guard.commands.common import (
+    SEVERITIES,
+    scanner_names_option,
+    severity,
+    triage_options,
+)
 from gitops_guard.exit_codes import ExitCode
 
 
@@ -32,6 +37,7 @@ def _toml(value: object) -> str:
 @click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None)
 @click.option("--min-severity", type=click.Choice(SEVERITIES, case_sensitive=False), default=None)
 @click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False))
+@triage_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of annotated TOML.")
 def config(
     path: Path | None,
@@ -40,6 +46,9 @@ def config(
     fail_on: str | None,
     min_severity: str | None,
     baseline_file: Path | None,
+    skip_rules: tuple[str, ...],
+    exclude: tuple[str, ...],
+    exit_zero: bool,
     as_json: bool,
 ) -> int:
     """Print the effective configuration for a scan of PATH (default: the current directory)
@@ -52,6 +61,9 @@ def config(
             config_file=config_file,
             baseline_file=baseline_file.resolve() if baseline_file else None,
             min_severity=severity(min_severity),
+            skip_rules=skip_rules,
+            exclude=exclude,
+            exit_zero=exit_zero,
         )
     )
     cfg = cfg.override(fail_on=severity(fail_on))

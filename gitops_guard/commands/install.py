@@ -1,17 +1,25 @@
 """``gitops-guard install`` / ``uninstall``: our hooks in the repository's .pre-commit-config.yaml.
 
+By default the entry is a ``repo: local`` hook with ``language: system``: it runs the gitops-guard
+installed here, so pre-commit clones nothing and builds no environment (it works offline, on the
+first commit). ``--repo URL`` (and ``--rev``) pin a published hook repository instead.
+
 The file is edited as text, never round-tripped through a YAML library, so the user's comments,
 order and formatting survive. Our entry sits between two marker comments; ``install`` replaces
 that block (idempotent), ``uninstall`` removes it. The edited text is parsed before it is written:
-every repository the user had must still be there, unchanged, else nothing is written. The previous
-content is kept in ``.pre-commit-config.yaml.bak``; writes are atomic.
+every repository the user had must still be there, unchanged, else nothing is written. The write is
+atomic and read back; the previous content is kept outside the work tree, in the user cache
+directory (:func:`backup_dir`), so nothing new appears in ``git status``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,14 +27,16 @@ from pathlib import Path
 import click
 import yaml
 
-from gitops_guard import __version__, git
+from gitops_guard import git, project
 from gitops_guard.atomic import atomic_write
+from gitops_guard.cache import default_dir
 from gitops_guard.errors import UsageError
 from gitops_guard.exit_codes import ExitCode
-from gitops_guard.hooks import BY_ID, REPO_URL
+from gitops_guard.hooks import BY_ID
 
 CONFIG = ".pre-commit-config.yaml"
-BACKUP = ".pre-commit-config.yaml.bak"
+#: Backups kept per repository (the oldest go first).
+KEEP_BACKUPS = 10
 BEGIN = (
     "# >>> gitops-guard (managed by `gitops-guard install`; `gitops-guard uninstall` removes it)"
 )
@@ -125,7 +135,10 @@ def _ours(entry: object) -> bool:
     url = str(entry.get("repo", "")).rstrip("/").removesuffix(".git")
     hooks = entry.get("hooks") or []
     ids = {h.get("id") for h in hooks if isinstance(h, dict)} if isinstance(hooks, list) else set()
-    return url == REPO_URL or url.endswith("/gitops-guard") or bool(ids & set(BY_ID))
+    ours = project.repository()
+    if ours is not None and url == ours.rstrip("/").removesuffix(".git"):
+        return True
+    return url.endswith("/gitops-guard") or bool(ids & set(BY_ID))
 
 
 def _managed_span(lines: list[str]) -> tuple[int, int] | None:
@@ -250,10 +263,43 @@ def _top() -> Path:
     return top
 
 
-def _write(path: Path, old: str | None, edit: Edit) -> None:
-    if old is not None:
-        atomic_write(path.with_name(BACKUP), old)
+def backup_dir(top: Path) -> Path:
+    """Where the previous versions of ``top``'s config are kept: outside the work tree, under the
+    user cache directory (``GITOPS_GUARD_CACHE_DIR`` or the platform's), one folder per
+    repository. ``cache clear`` leaves them."""
+    key = hashlib.sha256(str(top.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return default_dir() / "install-backups" / f"{top.name}-{key}"
+
+
+def _backup(top: Path, old: str) -> Path | None:
+    """Save ``old`` and keep the last :data:`KEEP_BACKUPS`; None when it cannot be saved (the
+    edit is still verified, and ``uninstall`` restores the original byte for byte)."""
+    folder = backup_dir(top)
+    stamp = time.strftime("%Y%m%dT%H%M%S") + f"{time.time_ns() % 1_000_000_000:09d}"
+    dest = folder / f"{stamp}{CONFIG}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(dest, old)
+        for stale in sorted(folder.glob(f"*{CONFIG}"))[:-KEEP_BACKUPS]:
+            stale.unlink()
+    except OSError:
+        return None
+    return dest
+
+
+def _write(top: Path, path: Path, old: str | None, edit: Edit) -> str:
+    """Replace the config atomically and read it back; the note to show about the backup."""
+    saved = _backup(top, old) if old is not None else None
     atomic_write(path, edit.text)
+    if _read(path) != edit.text:
+        if old is not None:
+            atomic_write(path, old)
+        raise UsageError(f"{CONFIG} did not read back as written; the previous content is restored")
+    if old is None:
+        return ""
+    if saved is None:
+        return " (no backup could be saved; `gitops-guard uninstall` restores the previous file)"
+    return f" (previous content saved as {saved})"
 
 
 def _read(path: Path) -> str | None:
@@ -279,6 +325,33 @@ def _run_pre_commit_install(top: Path, run: bool | None) -> None:
         raise UsageError("`pre-commit install` failed (see above)")
 
 
+def _where(repo: str | None, rev: str | None, local: bool) -> tuple[bool, str, str]:
+    """``(local, repo, rev)`` from the options: local unless a repository is asked for."""
+    if local and (repo is not None or rev is not None):
+        raise UsageError("--local runs the installed gitops-guard; it takes no --repo or --rev")
+    if repo is None and rev is None:
+        return True, "local", ""
+    if repo is None:
+        repo = project.repository()
+        if repo is None:
+            raise UsageError(
+                "--rev needs --repo URL: this build of gitops-guard names no published "
+                "repository (without either, `install` runs the installed gitops-guard)"
+            )
+    return False, repo, rev or project.release_tag()
+
+
+def _check_on_path() -> None:
+    """A local hook runs ``gitops-guard`` from PATH: say so now if a commit would not find it."""
+    if shutil.which("gitops-guard") is None:
+        click.echo(
+            "gitops-guard: warning: `gitops-guard` is not on PATH here, so commits will fail with "
+            "'Executable `gitops-guard` not found' until it is (activate the environment that "
+            "has it, or install it with pipx).",
+            err=True,
+        )
+
+
 @click.command("install")
 @click.option(
     "--hook",
@@ -287,15 +360,24 @@ def _run_pre_commit_install(top: Path, run: bool | None) -> None:
     type=click.Choice(sorted(BY_ID)),
     help="Hook to enable, repeatable. Default: gitops-guard (every scanner, one process).",
 )
-@click.option("--repo", default=REPO_URL, show_default=True, help="Repository the hooks come from.")
 @click.option(
-    "--rev", default=f"v{__version__}", show_default=True, help="Tag or commit to pin (`rev:`)."
+    "--repo",
+    default=None,
+    metavar="URL",
+    help="Pin hooks published in this git repository (pre-commit clones it and builds their "
+    "environment) instead of running the installed gitops-guard.",
+)
+@click.option(
+    "--rev",
+    default=None,
+    metavar="REV",
+    help="Tag or commit to pin with --repo (`rev:`). Default: v<installed version>.",
 )
 @click.option(
     "--local",
     is_flag=True,
-    help="Write `repo: local` hooks with `language: system`, running the gitops-guard "
-    "installed on PATH (for teams that pip-install it) instead of a pinned repository.",
+    help="`repo: local` hooks with `language: system` running the gitops-guard on PATH "
+    "(the default; the flag only makes it explicit).",
 )
 @click.option(
     "--run-pre-commit-install/--no-run-pre-commit-install",
@@ -308,41 +390,45 @@ def _run_pre_commit_install(top: Path, run: bool | None) -> None:
 )
 def install(
     hook_ids: tuple[str, ...],
-    repo: str,
-    rev: str,
+    repo: str | None,
+    rev: str | None,
     local: bool,
     run_install: bool | None,
     print_only: bool,
 ) -> int:
     """Add gitops-guard to this repository's .pre-commit-config.yaml (created if missing).
 
-    Comments and other hooks are kept; the previous file is saved as
-    .pre-commit-config.yaml.bak. Running it again updates the entry (e.g. a new --rev).
+    By default the hooks run the gitops-guard installed here (`repo: local`, `language:
+    system`): nothing is cloned or downloaded. --repo URL [--rev REV] pins a published hook
+    repository instead. Comments and other hooks are kept; the previous file is saved in the
+    user cache directory, not in the work tree. Running it again updates the entry.
     """
     ids = list(dict.fromkeys(hook_ids)) or ["gitops-guard"]
+    local, repo_url, pin = _where(repo, rev, local)
     edit: Edit | None
     if print_only:
-        click.echo(render_block(ids, repo=repo, rev=rev, local=local, indent="  "), nl=False)
+        click.echo(render_block(ids, repo=repo_url, rev=pin, local=local, indent="  "), nl=False)
         return ExitCode.OK
     top = _top()
     path = top / CONFIG
     old = _read(path)
     try:
-        edit = plan_install(old, ids, repo=repo, rev=rev, local=local)
+        edit = plan_install(old, ids, repo=repo_url, rev=pin, local=local)
     except AlreadyConfigured:
         click.echo(
             f"gitops-guard is already in {CONFIG} (added by hand); left unchanged. "
             "Remove that entry first to let `gitops-guard install` manage it."
         )
-        edit = None
     except EditError as exc:
         raise UsageError(f"{CONFIG}: {exc}") from None
-    if edit is None:
-        click.echo(f"{CONFIG} already has gitops-guard; nothing to change.")
     else:
-        _write(path, old, edit)
-        backup = f" (previous content in {BACKUP})" if old is not None else ""
-        click.echo(f"gitops-guard: {edit.message}{backup}.")
+        if edit is None:
+            click.echo(f"{CONFIG} already has this gitops-guard entry; nothing to change.")
+        else:
+            note = _write(top, path, old, edit)
+            click.echo(f"gitops-guard: {edit.message}{note}.")
+    if local:
+        _check_on_path()
     _run_pre_commit_install(top, run_install)
     return ExitCode.OK
 
@@ -363,6 +449,6 @@ def uninstall() -> int:
     if edit is None:
         click.echo(f"{CONFIG} has no gitops-guard entry; nothing to remove.")
         return ExitCode.OK
-    _write(path, old, edit)
-    click.echo(f"gitops-guard: {edit.message} (previous content in {BACKUP}).")
+    note = _write(top, path, old, edit)
+    click.echo(f"gitops-guard: {edit.message}{note}.")
     return ExitCode.OK

@@ -19,9 +19,10 @@ from gitops_guard.commands.common import (
     plan_outputs,
     scanner_names_option,
     severity,
+    triage_options,
 )
 from gitops_guard.errors import UsageError
-from gitops_guard.exit_codes import decide
+from gitops_guard.exit_codes import ExitCode, decide
 
 
 @click.command("scan")
@@ -29,6 +30,7 @@ from gitops_guard.exit_codes import decide
 @scanner_names_option
 @format_options
 @fail_on_option()
+@triage_options
 @click.option(
     "--min-severity",
     type=click.Choice(SEVERITIES, case_sensitive=False),
@@ -102,6 +104,9 @@ def scan(
     formats: tuple[str, ...],
     outputs: tuple[str, ...],
     fail_on: str | None,
+    skip_rules: tuple[str, ...],
+    exclude: tuple[str, ...],
+    exit_zero: bool,
     min_severity: str | None,
     jobs: int | None,
     timeout: float,
@@ -155,6 +160,9 @@ def scan(
             timeout=timeout,
             use_cache=not no_cache,
             max_file_size=max_file_size,
+            skip_rules=skip_rules,
+            exclude=exclude,
+            exit_zero=exit_zero,
         )
     )
     for failure in outcome.load_failures:
@@ -162,7 +170,10 @@ def scan(
             f"gitops-guard: scanner {failure.name!r} failed to load: {failure.error}", err=True
         )
     emit(outcome.report, dests)
-    return int(decide(outcome.report, severity(fail_on) or outcome.config.fail_on))
+    code = decide(outcome.report, severity(fail_on) or outcome.config.fail_on)
+    if code is ExitCode.FINDINGS and outcome.config.exit_zero:
+        return int(ExitCode.OK)
+    return int(code)
 
 
 def _pushed() -> tuple[str, str]:

@@ -6,16 +6,16 @@ rule of :data:`RULES` and carries its ``help_url`` (an anchor of docs/drift.md).
 
 from __future__ import annotations
 
+from gitops_guard import project
 from gitops_guard.models import Finding, Severity
 from gitops_guard.scanners.interface import Rule
 
 SCANNER = "drift"
 TOOL = "gitops-guard"
 """Findings name gitops-guard as their engine: Terraform and kubectl only produced the inputs."""
-DOCS_URL = "https://github.com/gitops-guard/gitops-guard/blob/main/docs/drift.md#{}"
 
 RULES: tuple[Rule, ...] = tuple(
-    Rule(rule_id, name, description, Severity.MEDIUM, DOCS_URL.format(rule_id.lower()))
+    Rule(rule_id, name, description, Severity.MEDIUM, project.doc_url("drift.md", rule_id.lower()))
     for rule_id, name, description in (
         (
             "DRIFT-TF-UPDATE",

@@ -24,7 +24,9 @@ class Format(str, enum.Enum):
 @dataclass(frozen=True)
 class RenderOptions:
     color: bool = False
-    width: int = 120
+    """ANSI colour (the table only)."""
+    width: int | None = None
+    """Columns the table may use (the terminal's, or ``COLUMNS``); None for no limit."""
 
 
 Formatter = Callable[[Report, RenderOptions], str]

@@ -2,26 +2,21 @@
 
 ::
 
-    path:line:col: severity: RULE_ID message [resource] (scanner)
+    path:line:col: severity: RULE_ID message [resource] (also: ...) (fix: ...) (scanner)
 
 ``line`` and ``col`` are 1-based; a whole-file finding (line 0) and an unknown column show as 1 so
-that every line is clickable. Control characters in paths and messages are escaped, so one finding
-is always one line. Scanner errors follow as ``gitops-guard: error: ...`` lines, and a last summary
-line; neither matches the finding pattern (docs/ide.md).
+that every line is clickable. Text from the scanned tree goes through
+:mod:`gitops_guard.formats.escape`: control characters are escaped, so one finding is always one
+line, and no line can be read as a CI workflow command (a path starting with ``:`` is shown as
+``./path``). Scanner errors follow as ``gitops-guard: error: ...`` lines, and a last summary line;
+neither matches the finding pattern (docs/ide.md).
 """
 
 from __future__ import annotations
 
 from gitops_guard.formats import RenderOptions
+from gitops_guard.formats import escape as esc
 from gitops_guard.models import ErrorKind, Report
-
-
-def _clean(text: str) -> str:
-    """One line: control characters (newline, tab, escape...) escaped, not interpreted."""
-    return "".join(
-        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
-        for ch in text
-    )
 
 
 def render(report: Report, options: RenderOptions) -> str:
@@ -32,19 +27,23 @@ def render(report: Report, options: RenderOptions) -> str:
             message += f" [{f.resource}]"
         if f.sources:
             message += f" (also: {', '.join(f.sources)})"
+        if f.fix:
+            message += f" (fix: {' '.join(f.fix.split())})"
         lines.append(
-            f"{_clean(f.path)}:{max(f.line, 1)}:{max(f.column, 1)}: {f.severity.value}: "
-            f"{_clean(f.rule_id)} {_clean(message)} ({f.scanner})"
+            f"{esc.path(f.path)}:{max(f.line, 1)}:{max(f.column, 1)}: {f.severity.value}: "
+            f"{esc.clean(f.rule_id)} {esc.clean(message)} ({esc.clean(f.scanner)})"
         )
     errors = [e for e in report.errors if e.kind is ErrorKind.ERROR]
     for e in errors:
-        where = f" {_clean(e.path)}:" if e.path else ""
-        lines.append(f"gitops-guard: error: [{e.scanner}]{where} {_clean(e.message)}")
+        where = f" {esc.path(e.path)}:" if e.path else ""
+        lines.append(f"gitops-guard: error: [{esc.clean(e.scanner)}]{where} {esc.clean(e.message)}")
     total = len(report.findings)
     counts = ", ".join(f"{n} {sev}" for sev, n in report.counts().items() if n)
     summary = f"gitops-guard: {total} finding{'s' if total != 1 else ''}"
-    summary += f" ({counts})" if counts else ""
-    summary += f" in {report.files_scanned} file{'s' if report.files_scanned != 1 else ''}"
+    if counts:
+        files = len({f.path for f in report.findings})
+        summary += f" ({counts}) in {files} file{'s' if files != 1 else ''}"
+    summary += f"; {report.files_scanned} file{'s' if report.files_scanned != 1 else ''} scanned"
     skipped = sum(1 for e in report.errors if e.kind is ErrorKind.SKIPPED)
     if skipped:
         summary += f"; {skipped} skipped"
@@ -58,4 +57,4 @@ def render(report: Report, options: RenderOptions) -> str:
     if errors:
         summary += f"; {len(errors)} error{'s' if len(errors) != 1 else ''}"
     lines.append(summary)
-    return "\n".join(lines) + "\n"
+    return "".join(esc.line(x) + "\n" for x in lines)

@@ -72,6 +72,8 @@ def render(report: Report, options: RenderOptions) -> str:
             message += f" [{f.resource}]"
         if f.sources:
             message += f" (also: {', '.join(f.sources)})"
+        if f.fix:
+            message += f"\nFix: {f.fix}"
         if f.help_url:
             message += f"\n{f.help_url}"
         lines.append(command(COMMAND[f.severity], props, message))
@@ -81,7 +83,9 @@ def render(report: Report, options: RenderOptions) -> str:
     summary = f"gitops-guard: {total} finding{'s' if total != 1 else ''}"
     if counts:
         summary += f" ({counts})"
-    summary += f" in {report.files_scanned} file{'s' if report.files_scanned != 1 else ''}"
+        files = len({f.path for f in report.findings})
+        summary += f" in {files} file{'s' if files != 1 else ''}"
+    summary += f"; {report.files_scanned} file{'s' if report.files_scanned != 1 else ''} scanned"
     failed = sum(1 for e in report.errors if e.kind is ErrorKind.ERROR)
     if failed:
         summary += f"; {failed} scanner error{'s' if failed != 1 else ''}"

@@ -28,14 +28,13 @@ import json
 from collections.abc import Iterable
 from urllib.parse import quote
 
-from gitops_guard import __version__
+from gitops_guard import __version__, project
 from gitops_guard.formats import RenderOptions
 from gitops_guard.models import FINGERPRINT_VERSION, ErrorKind, Finding, Report, Severity
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
-INFORMATION_URI = "https://github.com/gitops-guard/gitops-guard"
 SRCROOT = "%SRCROOT%"
 #: partialFingerprints key; the version moves with :data:`FINGERPRINT_VERSION`.
 FINGERPRINT_KEY = f"gitopsGuard/v{FINGERPRINT_VERSION}"
@@ -199,7 +198,7 @@ def build(report: Report) -> dict[str, object]:
                 "name": "gitops-guard",
                 "version": __version__,
                 "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
+                **({"informationUri": url} if (url := project.repository()) else {}),
                 "rules": rules,
             }
         },

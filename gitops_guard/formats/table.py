@@ -1,16 +1,24 @@
-"""``--format table``: the human report (rich). The only formatter that imports rich."""
+"""``--format table``: the human report. The only formatter that imports rich (for colour only:
+the layout is computed here, so it is the same with and without colour).
+
+Findings are grouped by file; each row is ``line  severity  scanner/RULE  message``, the message
+wrapped at spaces into the width given (the terminal's, ``COLUMNS`` when piped, else no limit),
+with its fix hint below it. Paths wrap only after a ``/`` and rule ids never, no line is padded
+with trailing spaces, and every string taken from the scanned tree goes through
+:mod:`gitops_guard.formats.escape`.
+"""
 
 from __future__ import annotations
 
+import textwrap
 from io import StringIO
 from itertools import groupby
 
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from gitops_guard.formats import RenderOptions
+from gitops_guard.formats import escape as esc
 from gitops_guard.models import ErrorKind, Finding, Report, Severity
 
 STYLE = {
@@ -21,75 +29,204 @@ STYLE = {
     Severity.INFO: "dim",
 }
 
-
 #: Skipped-file notices shown before the rest is summed up (a repository of images would
 #: otherwise bury the findings).
 MAX_NOTICES = 20
+#: Below this many columns for the message, it goes under the row instead of beside it.
+MIN_MESSAGE = 30
+#: Indent of a message under its row, and of continuation lines of other text.
+UNDER = 6
+SEVERITY_WIDTH = max(len(s.value) for s in Severity)
+LEGEND = "(+N): N more rules, of this or another engine, reported the same problem (after 'also:')"
+
+Segment = tuple[str, str]
+"""A piece of a line and its rich style ("" for none)."""
+Line = list[Segment]
 
 
 def _rule(f: Finding) -> str:
     extra = f" (+{len(f.sources)})" if f.sources else ""
-    return f"{f.scanner}/{f.rule_id}{extra}"
+    return f"{esc.clean(f.scanner)}/{esc.clean(f.rule_id)}{extra}"
 
 
-def render(report: Report, options: RenderOptions) -> str:
-    out = StringIO()
-    console = Console(
-        file=out,
-        width=options.width,
-        color_system="standard" if options.color else None,
-        force_terminal=options.color,
-        no_color=not options.color,
-        highlight=False,
-        emoji=False,
-    )
+def _message(f: Finding) -> str:
+    msg = " ".join(f.message.split())
+    if f.resource:
+        msg += f" [{f.resource}]"
+    if f.sources:
+        msg += f" (also: {', '.join(f.sources)})"
+    return esc.clean(msg)
+
+
+def _wrap(text: str, width: int | None) -> list[str]:
+    """``text`` in lines of at most ``width`` columns, broken at spaces (a word longer than the
+    whole width is folded: nothing else can keep the limit)."""
+    if width is None or len(text) <= width:
+        return [text]
+    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+
+
+def _wrap_path(path: str, width: int | None) -> list[str]:
+    """A path in lines of at most ``width`` columns, broken only after a ``/`` (a component
+    longer than the width is folded); continuation lines are indented by two."""
+    if width is None or len(path) <= width:
+        return [path]
+    parts = [p + "/" for p in path.split("/")]
+    parts[-1] = parts[-1][:-1]
+    lines: list[str] = []
+    current = ""
+    for part in parts:
+        room = width - (2 if lines else 0)
+        if current and len(current) + len(part) > room:
+            lines.append(current)
+            current = ""
+            room = width - 2
+        while len(part) > room:
+            lines.append(part[:room])
+            part = part[room:]
+            room = width - 2
+        current += part
+    lines.append(current)
+    return [lines[0], *("  " + rest for rest in lines[1:])]
+
+
+class _Layout:
+    """Column widths for one report at one width."""
+
+    def __init__(self, findings: tuple[Finding, ...], width: int | None) -> None:
+        self.width = width
+        self.line_width = max(len(str(f.line)) for f in findings)
+        self.rule_width = max(len(_rule(f)) for f in findings)
+        self.prefix = 2 + self.line_width + 2 + SEVERITY_WIDTH + 2 + self.rule_width + 2
+        room = None if width is None else width - self.prefix
+        self.beside = room is None or room >= MIN_MESSAGE
+        self.message_width = room if self.beside else (None if width is None else width - UNDER)
+        self.indent = " " * (self.prefix if self.beside else UNDER)
+
+    def rows(self, f: Finding) -> list[Line]:
+        where = str(f.line) if f.line else "-"
+        head: Line = [
+            (" " * (2 + self.line_width - len(where)), ""),
+            (where, "dim"),
+            ("  ", ""),
+            (f.severity.value.ljust(SEVERITY_WIDTH), STYLE[f.severity]),
+            ("  ", ""),
+        ]
+        rule = _rule(f)
+        message = _wrap(_message(f), self.message_width)
+        fix = (
+            _wrap(f"fix: {esc.clean(' '.join(f.fix.split()))}", self.message_width) if f.fix else []
+        )
+        out: list[Line]
+        if self.beside:
+            head += [(rule.ljust(self.rule_width), ""), ("  ", ""), (message[0], "")]
+            out = [head] + [[(self.indent, ""), (m, "")] for m in message[1:]]
+        else:
+            start = sum(len(t) for t, _ in head)
+            fits = self.width is None or start + len(rule) <= self.width
+            if fits:
+                out = [[*head, (rule, "")]]
+            else:  # on a line of its own, indented as far as it fits: never split
+                pad = min(UNDER, max(0, (self.width or 0) - len(rule)))
+                out = [head, [(" " * pad, ""), (rule, "")]]
+            out += [[(self.indent, ""), (m, "")] for m in message]
+        out += [[(self.indent, ""), (x, "green")] for x in fix]
+        return out
+
+
+def _lines(report: Report, width: int | None) -> list[Line]:
+    out: list[Line] = []
     if report.findings:
-        rule_width = max(len(_rule(f)) for f in report.findings)
+        layout = _Layout(report.findings, width)
         for path, group in groupby(report.findings, key=lambda f: f.path):
-            console.print(Text(path, style="bold underline"))
-            table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
-            table.add_column(justify="right", width=5, no_wrap=True)
-            table.add_column(width=8, no_wrap=True)
-            table.add_column(width=rule_width, no_wrap=True)
-            table.add_column(overflow="fold", ratio=1)
+            out += [[(p, "bold underline")] for p in _wrap_path(esc.path(path), width)]
             for f in group:
-                msg = f.message
-                if f.resource:
-                    msg += f" [{f.resource}]"
-                if f.sources:
-                    msg += f" (also: {', '.join(f.sources)})"
-                table.add_row(
-                    Text(str(f.line) if f.line else "-", style="dim"),
-                    Text(f.severity.value, style=STYLE[f.severity]),
-                    Text(_rule(f)),
-                    Text(msg),
-                )
-            console.print(table)
-        console.print()
+                out += layout.rows(f)
+        out.append([])
+        if any(f.sources for f in report.findings):
+            out += [[(x, "dim")] for x in _wrap(LEGEND, width)]
+            out.append([])
     errors = [e for e in report.errors if e.kind is ErrorKind.ERROR]
     skipped = [e for e in report.errors if e.kind is ErrorKind.SKIPPED]
-    for e in errors:
-        where = f" {e.path}:" if e.path else ""
-        console.print(Text(f"error: [{e.scanner}]{where} {e.message}", style="bold red"))
-    for e in skipped[:MAX_NOTICES]:
-        where = f" {e.path}:" if e.path else ""
-        console.print(Text(f"skipped: [{e.scanner}]{where} {e.message}", style="dim"))
+    notices = [("error", "bold red", e) for e in errors]
+    notices += [("skipped", "dim", e) for e in skipped[:MAX_NOTICES]]
+    for what, style, e in notices:
+        where = f" {esc.path(e.path)}:" if e.path else ""
+        text = f"{what}: [{esc.clean(e.scanner)}]{where} {esc.clean(e.message)}"
+        out += [[(x, style)] for x in _indented(text, width)]
     if len(skipped) > MAX_NOTICES:
         more = len(skipped) - MAX_NOTICES
-        console.print(Text(f"... and {more} more skipped (all are in --format json)", style="dim"))
-    counts = report.counts()
-    parts = [f"{n} {sev}" for sev, n in counts.items() if n]
+        out.append([(f"... and {more} more skipped (all are in --format json)", "dim")])
     total = len(report.findings)
-    line = f"{total} finding{'s' if total != 1 else ''}"
+    style = "bold" if total or errors else "green"
+    out += [[(x, style)] for x in _indented(summary(report), width)]
+    return out
+
+
+def _indented(text: str, width: int | None) -> list[str]:
+    """Wrapped text whose continuation lines are indented by two."""
+    if width is None or len(text) <= width:
+        return [text]
+    return textwrap.wrap(
+        text, width, subsequent_indent="  ", break_on_hyphens=False, break_long_words=True
+    )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary(report: Report) -> str:
+    """The last line: findings by severity, the files they are in, the files scanned."""
+    total = len(report.findings)
+    parts = [f"{n} {sev}" for sev, n in report.counts().items() if n]
+    line = _plural(total, "finding")
     if parts:
         line += " (" + ", ".join(parts) + ")"
-    line += f" in {report.files_scanned} file{'s' if report.files_scanned != 1 else ''}"
+        line += f" in {_plural(len({f.path for f in report.findings}), 'file')}"
+    line += f"; {_plural(report.files_scanned, 'file')} scanned"
     line += f"; scanners: {', '.join(report.scanners) or 'none'}"
     if report.suppressed:
         line += f"; {report.suppressed} suppressed"
     if report.hidden:
         line += f"; {report.hidden} below --min-severity"
+    errors = sum(1 for e in report.errors if e.kind is ErrorKind.ERROR)
     if errors:
-        line += f"; {len(errors)} error{'s' if len(errors) != 1 else ''}"
-    console.print(escape(line), style="bold" if total or errors else "green")
+        line += f"; {_plural(errors, 'error')}"
+    return line
+
+
+def _safe(segs: Line) -> Line:
+    """``segs`` with trailing blanks dropped and no workflow command at its start (escape.line)."""
+    out = list(segs)
+    while out and not out[-1][0].strip(" "):
+        out.pop()
+    if out:
+        out[-1] = (out[-1][0].rstrip(" "), out[-1][1])
+    for i, (text, style) in enumerate(out):
+        if text.strip(" "):
+            out[i] = (esc.line(text), style)
+            break
+    return out
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    lines = [_safe(segs) for segs in _lines(report, options.width)]
+    if not options.color:
+        return "".join("".join(text for text, _ in segs) + "\n" for segs in lines)
+    out = StringIO()
+    console = Console(
+        file=out,
+        width=max([options.width or 1, *(sum(len(t) for t, _ in segs) for segs in lines)]),
+        color_system="standard",
+        force_terminal=True,
+        highlight=False,
+        emoji=False,
+        markup=False,
+    )
+    for segs in lines:
+        text = Text()
+        for piece, style in segs:
+            text.append(piece, style=style or None)
+        console.print(text, soft_wrap=True)
     return out.getvalue()

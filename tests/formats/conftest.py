@@ -97,6 +97,7 @@ def sample_report() -> Report:
             line=15,
             end_line=15,
             anchor="e1",
+            fix="pin by digest: nginx:1.27@sha256:<digest> (crane digest nginx:1.27)",
         ),
     )
     errors = (

@@ -97,7 +97,7 @@ def test_one_line_per_finding_whatever_the_message() -> None:
         "dir: with colon/new\\nline.yaml:1:1: low: GG001 "
         "first line second line and\\x1b[31m colour (gitops)"
     )
-    assert summary == "gitops-guard: 1 finding (1 low) in 0 files"
+    assert summary == "gitops-guard: 1 finding (1 low) in 1 file; 0 files scanned"
 
 
 @pytest.mark.parametrize("severity", list(Severity), ids=lambda s: s.value)

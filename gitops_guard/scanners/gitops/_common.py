@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from yaml.nodes import Node
 
 from gitops_guard.models import Severity
+from gitops_guard.project import rule_doc_url
 from gitops_guard.scanners.gitops import _yaml as y
 from gitops_guard.scanners.interface import Rule
 from gitops_guard.targets import Kind, Target
 
 SCANNER = "gitops"
 TOOL = "gitops-guard"
-DOCS_URL = "https://github.com/gitops-guard/gitops-guard/blob/main/docs/rules/{}.md"
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -25,7 +25,7 @@ RULES: tuple[Rule, ...] = (
         "A CI pipeline deploys to, mutates or holds credentials for a Kubernetes cluster; in "
         "GitOps, CI pushes to git or a registry and a controller in the cluster pulls.",
         Severity.HIGH,
-        DOCS_URL.format("GG001"),
+        rule_doc_url("GG001"),
     ),
     Rule(
         "GG002",
@@ -33,7 +33,7 @@ RULES: tuple[Rule, ...] = (
         "A Kubernetes Secret, a kustomize secretGenerator or a Helm values file carries a "
         "credential in plaintext (not SealedSecret, SOPS, ExternalSecret or a reference).",
         Severity.HIGH,
-        DOCS_URL.format("GG002"),
+        rule_doc_url("GG002"),
     ),
     Rule(
         "GG003",
@@ -42,7 +42,7 @@ RULES: tuple[Rule, ...] = (
         "production Application tracks a moving revision, targets the in-cluster destination "
         "from a non-admin project, or syncs automatically without prune and selfHeal.",
         Severity.MEDIUM,
-        DOCS_URL.format("GG003"),
+        rule_doc_url("GG003"),
     ),
     Rule(
         "GG004",
@@ -51,7 +51,7 @@ RULES: tuple[Rule, ...] = (
         "signature verification, a Kustomization with prune disabled, or a HelmRelease / "
         "OCIRepository with an unpinned chart version.",
         Severity.MEDIUM,
-        DOCS_URL.format("GG004"),
+        rule_doc_url("GG004"),
     ),
     Rule(
         "GG005",
@@ -59,7 +59,7 @@ RULES: tuple[Rule, ...] = (
         "An image is referenced by tag without a digest (workloads, Dockerfile FROM, Helm "
         "values); 'latest' or no tag at all is worse.",
         Severity.MEDIUM,
-        DOCS_URL.format("GG005"),
+        rule_doc_url("GG005"),
     ),
     Rule(
         "GG006",
@@ -67,7 +67,7 @@ RULES: tuple[Rule, ...] = (
         "A namespace runs workloads but no NetworkPolicy in the scanned manifests selects "
         "them for ingress (no default-deny).",
         Severity.MEDIUM,
-        DOCS_URL.format("GG006"),
+        rule_doc_url("GG006"),
     ),
     Rule(
         "GG007",
@@ -75,7 +75,7 @@ RULES: tuple[Rule, ...] = (
         "Branch protection managed as code (Terraform, .github/settings.yml) lets the trunk "
         "be force-pushed or deleted, requires no review, or lets admins bypass it.",
         Severity.HIGH,
-        DOCS_URL.format("GG007"),
+        rule_doc_url("GG007"),
     ),
     Rule(
         "GG008",
@@ -83,7 +83,7 @@ RULES: tuple[Rule, ...] = (
         "A GitLab pipeline includes a remote file (include: remote, or a URL) without integrity: "
         "its jobs run with the project's variables, whoever controls that server.",
         Severity.HIGH,
-        DOCS_URL.format("GG008"),
+        rule_doc_url("GG008"),
     ),
     Rule(
         "GG009",
@@ -91,7 +91,7 @@ RULES: tuple[Rule, ...] = (
         "A GitLab pipeline includes another project's file or a CI/CD component at a branch, no "
         "ref, ~latest or a partial version instead of a commit SHA or a full release.",
         Severity.MEDIUM,
-        DOCS_URL.format("GG009"),
+        rule_doc_url("GG009"),
     ),
     Rule(
         "GG010",
@@ -99,7 +99,7 @@ RULES: tuple[Rule, ...] = (
         "A GitLab CI job image or service is referenced by tag without a digest; 'latest' or no "
         "tag at all is worse.",
         Severity.MEDIUM,
-        DOCS_URL.format("GG010"),
+        rule_doc_url("GG010"),
     ),
     Rule(
         "GG011",
@@ -108,7 +108,7 @@ RULES: tuple[Rule, ...] = (
         "chooses (CI_COMMIT_MESSAGE, CI_MERGE_REQUEST_TITLE...) as code: eval, sh -c, a pipe to "
         "a shell.",
         Severity.HIGH,
-        DOCS_URL.format("GG011"),
+        rule_doc_url("GG011"),
     ),
     Rule(
         "GG012",
@@ -116,7 +116,7 @@ RULES: tuple[Rule, ...] = (
         "GitLab CI artifacts capture the whole workspace, .git (the job's repository "
         "credentials), a credential file, or every untracked file.",
         Severity.HIGH,
-        DOCS_URL.format("GG012"),
+        rule_doc_url("GG012"),
     ),
     Rule(
         "GG013",
@@ -124,7 +124,7 @@ RULES: tuple[Rule, ...] = (
         "A GitLab CI job that runs in merge request pipelines holds id_tokens or secrets, so the "
         "merge request's code (a fork's, when run in the parent project) runs with them.",
         Severity.MEDIUM,
-        DOCS_URL.format("GG013"),
+        rule_doc_url("GG013"),
     ),
 )
 RULE_BY_ID = {r.id: r for r in RULES}

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Protocol
 from yaml.nodes import Node
 
 from gitops_guard.models import Finding, Severity, stable_hash
+from gitops_guard.project import rule_doc_url
 from gitops_guard.scanners.gitops import _yaml as y
-from gitops_guard.scanners.gitops._common import DOCS_URL, SCANNER, TOOL, Parsed
+from gitops_guard.scanners.gitops._common import SCANNER, TOOL, Parsed
 
 if TYPE_CHECKING:
     from gitops_guard.scanners.gitops._run import RunIndex
@@ -84,7 +85,7 @@ class Findings:
                 line=line,
                 end_line=line,
                 resource=resource,
-                help_url=DOCS_URL.format(self.rule_id),
+                help_url=rule_doc_url(self.rule_id),
                 anchor=stable_hash("gitops-guard/gitops", self.rule_id, *anchor)[:24],
                 confidence=confidence,
                 fix=fix,
