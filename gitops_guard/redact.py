@@ -26,9 +26,22 @@ def first_line(text: str, limit: int = 300) -> str:
     return stripped.splitlines()[0][:limit] if stripped else ""
 
 
+#: Quoted names that are ours or Python's, never a file's content: kept so that an error stays
+#: readable ("No module named 'requests'").
+_KEPT = re.compile(r"No module named (['\"])[\w.]+\1")
+
+
 def quoted_literals(text: str) -> str:
-    """``text`` with every quoted literal of 4+ characters replaced by ``'***'``."""
-    return _QUOTED.sub(lambda m: f"{m.group(1)}{MASK}{m.group(1)}", text)
+    """``text`` with every quoted literal of 4+ characters replaced by ``'***'`` (but a missing
+    module's name)."""
+    kept = [m.span() for m in _KEPT.finditer(text)]
+
+    def mask(m: re.Match[str]) -> str:
+        if any(a <= m.start() and m.end() <= b for a, b in kept):
+            return m.group()
+        return f"{m.group(1)}{MASK}{m.group(1)}"
+
+    return _QUOTED.sub(mask, text)
 
 
 def error_message(text: str, limit: int = 300) -> str:

@@ -14,7 +14,7 @@ import re
 # gitops-guard: ignore[B405] this module only builds XML; it never parses untrusted input.
 import xml.etree.ElementTree as ET
 
-from gitops_guard.formats import RenderOptions
+from gitops_guard.formats import RenderOptions, escape
 from gitops_guard.models import ErrorKind, Finding, Report, ScanError
 
 #: Characters XML 1.0 forbids even as references.
@@ -60,13 +60,15 @@ def _failure_case(path: str, rule_id: str, group: list[Finding]) -> ET.Element:
     )
     body = []
     for f in sorted(group, key=lambda f: (f.line, f.message)):
-        text = f"{f.path}:{f.line}" if f.line else f.path
+        # Each line may reach a CI log as it is: a path must not start a workflow command.
+        shown = escape.path(f.path)
+        text = f"{shown}:{f.line}" if f.line else shown
         text += f": [{f.severity.value}] {f.message}"
         if f.resource:
             text += f" [{f.resource}]"
         if f.sources:
             text += f" (also: {', '.join(f.sources)})"
-        body.append(text)
+        body.append(escape.line(text))
     if worst.help_url:
         body.append(f"See {worst.help_url}")
     failure.text = clean("\n".join(body))

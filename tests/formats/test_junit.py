@@ -48,3 +48,13 @@ def test_clean_scan_is_green_per_scanner() -> None:
         "gitops-guard.source",
     ]
     assert all(len(s.findall("testcase")) == 1 for s in root.findall("testsuite"))
+
+
+def test_a_file_name_cannot_inject_workflow_commands() -> None:
+    from gitops_guard.formats import Format, RenderOptions, render
+    from gitops_guard.models import Finding, Report, Severity
+
+    f = Finding("source", "bandit", "B602", Severity.HIGH, "m", "::stop-commands::x.py", 3, 3)
+    g = Finding("source", "bandit", "B602", Severity.HIGH, "m", "::stop-commands::x.py", 9, 9)
+    out = render(Format.JUNIT, Report(findings=(f, g)), RenderOptions(color=False, width=100))
+    assert not [line for line in out.splitlines() if line.lstrip().startswith("::")]
