@@ -168,18 +168,21 @@ def _write_stdout(text: str) -> None:
         sys.stdout.buffer.write(text.encode("utf-8"))
 
 
-def emit(report: Report, dests: Sequence[Destination], *, color: bool, width: int | None) -> None:
+def emit(
+    report: Report,
+    dests: Sequence[Destination],
+    *,
+    color: bool,
+    width: int | None,
+    group_by: str = "file",
+) -> None:
     """Render every destination first, then write: a failed render writes nothing. Standard
     output comes first, then each file, atomically."""
-    rendered = [
-        (
-            d,
-            valid_utf8(
-                render(d.format, report, RenderOptions(color=color and d.path is None, width=width))
-            ),
-        )
-        for d in dests
-    ]
+
+    def options(d: Destination) -> RenderOptions:
+        return RenderOptions(color=color and d.path is None, width=width, group_by=group_by)
+
+    rendered = [(d, valid_utf8(render(d.format, report, options(d)))) for d in dests]
     for d, text in rendered:
         if d.path is None:
             _write_stdout(text)

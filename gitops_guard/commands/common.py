@@ -165,18 +165,18 @@ def silence_stdout() -> None:
     os.close(devnull)
 
 
-def emit(report: Report, dests: Sequence[output.Destination]) -> None:
+def emit(report: Report, dests: Sequence[output.Destination], group_by: str = "file") -> None:
     """Render ``report`` to every destination (colour and width of the terminal). A closed pipe
     on standard output is not an error: the files of ``--output`` are still written."""
     tty = sys.stdout.isatty()
     color = tty and "NO_COLOR" not in os.environ
     try:
-        output.emit(report, dests, color=color, width=width())
+        output.emit(report, dests, color=color, width=width(), group_by=group_by)
     except BrokenPipeError:
         silence_stdout()
         files = [d for d in dests if d.path is not None]
         if files:
-            output.emit(report, files, color=False, width=width())
+            output.emit(report, files, color=False, width=width(), group_by=group_by)
 
 
 def shown(path: Path) -> str:

@@ -23,6 +23,7 @@ from gitops_guard.commands.common import (
 )
 from gitops_guard.errors import UsageError
 from gitops_guard.exit_codes import ExitCode, decide
+from gitops_guard.formats import GROUPINGS
 
 
 @click.command("scan")
@@ -82,6 +83,14 @@ from gitops_guard.exit_codes import ExitCode, decide
     help="With --staged or --diff-base: report only findings on changed lines.",
 )
 @click.option(
+    "--group-by",
+    type=click.Choice(GROUPINGS),
+    default="file",
+    show_default=True,
+    help="How the table groups findings: by file, by rule (one row per rule: count, files, "
+    "first places) or by severity.",
+)
+@click.option(
     "--history",
     is_flag=True,
     help="Scan every file version in the commits reachable from HEAD (each blob once), with "
@@ -118,6 +127,7 @@ def scan(
     diff_lines: bool = False,
     baseline_file: Path | None = None,
     no_baseline: bool = False,
+    group_by: str = "file",
     history: bool = False,
     since: str | None = None,
     pre_push: bool = False,
@@ -169,7 +179,7 @@ def scan(
         click.echo(
             f"gitops-guard: scanner {failure.name!r} failed to load: {failure.error}", err=True
         )
-    emit(outcome.report, dests)
+    emit(outcome.report, dests, group_by)
     code = decide(outcome.report, severity(fail_on) or outcome.config.fail_on)
     if code is ExitCode.FINDINGS and outcome.config.exit_zero:
         return int(ExitCode.OK)

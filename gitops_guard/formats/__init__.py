@@ -27,6 +27,13 @@ class RenderOptions:
     """ANSI colour (the table only)."""
     width: int | None = None
     """Columns the table may use (the terminal's, or ``COLUMNS``); None for no limit."""
+    group_by: str = "file"
+    """How the table groups findings: ``file``, ``rule`` (one row per rule with its count and
+    first places) or ``severity``."""
+
+
+#: The table's groupings (``--group-by``).
+GROUPINGS = ("file", "rule", "severity")
 
 
 Formatter = Callable[[Report, RenderOptions], str]

@@ -23,12 +23,20 @@ def summary(report: Report) -> dict[str, object]:
         "files_scanned": report.files_scanned,
         "findings": len(report.findings),
         "by_severity": report.counts(),
+        "by_rule": _by_rule(report),
         "errors": sum(1 for e in report.errors if e.kind.value == "error"),
         "skipped": sum(1 for e in report.errors if e.kind.value == "skipped"),
         "suppressed": report.suppressed,
         "hidden_below_threshold": report.hidden,
         **report.extras,
     }
+
+
+def _by_rule(report: Report) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for f in report.findings:
+        counts[f.rule_id] = counts.get(f.rule_id, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def render(report: Report, options: RenderOptions) -> str:

@@ -1,10 +1,12 @@
 """``--format table``: the human report. The only formatter that imports rich (for colour only:
 the layout is computed here, so it is the same with and without colour).
 
-Findings are grouped by file; each row is ``line  severity  scanner/RULE  message``, the message
-wrapped at spaces into the width given (the terminal's, ``COLUMNS`` when piped, else no limit),
-with its fix hint below it. Paths wrap only after a ``/`` and rule ids never, no line is padded
-with trailing spaces, and every string taken from the scanned tree goes through
+Findings are grouped by file (``--group-by rule``: one row per rule with its count and first
+places; ``--group-by severity``: worst first); each row is ``line  severity  scanner/RULE
+message``, the message wrapped at spaces into the width given (the terminal's, ``COLUMNS``
+when piped, else no limit), with its fix hint below it. Notices are collapsed by reason, what
+asks for action first; a last line says what to do next. Paths wrap only after a ``/`` and
+rule ids never, no line is padded with trailing spaces, and every string taken from the scanned tree goes through
 :mod:`gitops_guard.formats.escape`.
 """
 
@@ -134,32 +136,130 @@ class _Layout:
         return out
 
 
-def _lines(report: Report, width: int | None) -> list[Line]:
+def _by_file(report: Report, layout: _Layout, width: int | None) -> list[Line]:
+    out: list[Line] = []
+    for path, group in groupby(report.findings, key=lambda f: f.path):
+        out += [[(p, "bold underline")] for p in _wrap_path(esc.path(path), width)]
+        for f in group:
+            out += layout.rows(f)
+    return out
+
+
+def _by_severity(report: Report, layout: _Layout, width: int | None) -> list[Line]:
+    out: list[Line] = []
+    ordered = sorted(report.findings, key=lambda f: (-f.severity.rank, f.path, f.line))
+    for sev, group in groupby(ordered, key=lambda f: f.severity):
+        items = list(group)
+        out.append([(f"{sev.value.upper()} ({len(items)})", f"{STYLE[sev]} underline")])
+        for path, in_file in groupby(items, key=lambda f: f.path):
+            out += [[("  " + p, "bold")] for p in _wrap_path(esc.path(path), width)]
+            for f in in_file:
+                out += layout.rows(f)
+    return out
+
+
+#: Places listed per rule in the by-rule view.
+FIRST_PLACES = 3
+
+
+def _by_rule(report: Report, width: int | None) -> list[Line]:
+    """One row per rule: severity, count, files, message of the first, first places."""
+    out: list[Line] = []
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for f in report.findings:
+        groups.setdefault((f.scanner, f.rule_id), []).append(f)
+    order = sorted(groups.items(), key=lambda kv: (-max(f.severity.rank for f in kv[1]), kv[0]))
+    for (scanner, rule), items in order:
+        worst = max(items, key=lambda f: f.severity.rank)
+        files = sorted({f.path for f in items})
+        count = f"{_plural(len(items), 'finding')} in {_plural(len(files), 'file')}"
+        head = f"{esc.clean(scanner)}/{esc.clean(rule)}"
+        out.append(
+            [
+                (worst.severity.value.ljust(SEVERITY_WIDTH), STYLE[worst.severity]),
+                ("  ", ""),
+                (head, "bold"),
+                (f"  {count}", ""),
+            ]
+        )
+        for text in _wrap(_message(worst), None if width is None else width - UNDER):
+            out.append([(" " * UNDER, ""), (text, "")])
+        places = [
+            f"{esc.path(f.path)}:{f.line}" if f.line else esc.path(f.path)
+            for f in items[:FIRST_PLACES]
+        ]
+        more = len(items) - len(places)
+        where = ", ".join(places) + (f" (+{more} more)" if more else "")
+        for text in _wrap(f"at {where}", None if width is None else width - UNDER):
+            out.append([(" " * UNDER, ""), (text, "dim")])
+    return out
+
+
+#: Notices that say a file holds nothing to scan (images, archives): listed last.
+_ROUTINE = ("binary file",)
+
+
+def _notices(report: Report, width: int | None) -> list[Line]:
+    """Errors, then notices, each reason once with the files it concerns: what asks for action
+    first, routine notices (binary files) last."""
+    grouped: dict[tuple[ErrorKind, str, str], list[str]] = {}
+    for e in report.errors:
+        grouped.setdefault((e.kind, e.scanner, e.message), []).append(e.path or "")
+
+    def order(item: tuple[tuple[ErrorKind, str, str], list[str]]) -> tuple[int, int, str]:
+        (kind, _, message), paths = item
+        routine = any(message.startswith(r) for r in _ROUTINE)
+        return (0 if kind is ErrorKind.ERROR else 2 if routine else 1, -len(paths), message)
+
+    out: list[Line] = []
+    items = sorted(grouped.items(), key=order)
+    for (kind, scanner, message), paths in items[:MAX_NOTICES]:
+        what, style = ("error", "bold red") if kind is ErrorKind.ERROR else ("skipped", "dim")
+        shown = [esc.path(p) for p in paths if p]
+        if len(shown) == 1:
+            where = f" {shown[0]}:"
+        elif shown:
+            listed = ", ".join(shown[:FIRST_PLACES])
+            extra = f" +{len(shown) - FIRST_PLACES} more" if len(shown) > FIRST_PLACES else ""
+            where = f" {len(shown)} files ({listed}{extra}):"
+        else:
+            where = ""
+        text = f"{what}: [{esc.clean(scanner)}]{where} {esc.clean(message)}"
+        out += [[(x, style)] for x in _indented(text, width)]
+    if len(items) > MAX_NOTICES:
+        more = len(items) - MAX_NOTICES
+        out.append([(f"... and {more} more kinds of notice (all are in --format json)", "dim")])
+    return out
+
+
+NEXT = (
+    "next: fix them; or suppress one with a reason (# gitops-guard: ignore[RULE_ID] why); or "
+    "accept what is there now with `gitops-guard baseline create`. `gitops-guard rules` lists "
+    "every rule; each finding's help link (--format json) opens its page."
+)
+
+
+def _lines(report: Report, width: int | None, group_by: str = "file") -> list[Line]:
     out: list[Line] = []
     if report.findings:
         layout = _Layout(report.findings, width)
-        for path, group in groupby(report.findings, key=lambda f: f.path):
-            out += [[(p, "bold underline")] for p in _wrap_path(esc.path(path), width)]
-            for f in group:
-                out += layout.rows(f)
+        if group_by == "rule":
+            out += _by_rule(report, width)
+        elif group_by == "severity":
+            out += _by_severity(report, layout, width)
+        else:
+            out += _by_file(report, layout, width)
         out.append([])
-        if any(f.sources for f in report.findings):
+        if any(f.sources for f in report.findings) and group_by != "rule":
             out += [[(x, "dim")] for x in _wrap(LEGEND, width)]
             out.append([])
-    errors = [e for e in report.errors if e.kind is ErrorKind.ERROR]
-    skipped = [e for e in report.errors if e.kind is ErrorKind.SKIPPED]
-    notices = [("error", "bold red", e) for e in errors]
-    notices += [("skipped", "dim", e) for e in skipped[:MAX_NOTICES]]
-    for what, style, e in notices:
-        where = f" {esc.path(e.path)}:" if e.path else ""
-        text = f"{what}: [{esc.clean(e.scanner)}]{where} {esc.clean(e.message)}"
-        out += [[(x, style)] for x in _indented(text, width)]
-    if len(skipped) > MAX_NOTICES:
-        more = len(skipped) - MAX_NOTICES
-        out.append([(f"... and {more} more skipped (all are in --format json)", "dim")])
+    out += _notices(report, width)
     total = len(report.findings)
+    errors = any(e.kind is ErrorKind.ERROR for e in report.errors)
     style = "bold" if total or errors else "green"
     out += [[(x, style)] for x in _indented(summary(report), width)]
+    if total:
+        out += [[(x, "dim")] for x in _indented(NEXT, width)]
     return out
 
 
@@ -211,7 +311,7 @@ def _safe(segs: Line) -> Line:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    lines = [_safe(segs) for segs in _lines(report, options.width)]
+    lines = [_safe(segs) for segs in _lines(report, options.width, options.group_by)]
     if not options.color:
         return "".join("".join(text for text, _ in segs) + "\n" for segs in lines)
     out = StringIO()

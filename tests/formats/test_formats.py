@@ -52,3 +52,36 @@ def test_only_the_table_imports_rich() -> None:
         "assert 'rich' not in sys.modules, [m for m in sys.modules if m.startswith('rich')]\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("group_by", ["rule", "severity"])
+def test_grouped_table_snapshot(
+    group_by: str, report: Report, snapshot: Callable[[str, str], None]
+) -> None:
+    text = render(Format.TABLE, report, RenderOptions(color=False, width=90, group_by=group_by))
+    assert all(len(line) <= 90 and line == line.rstrip() for line in text.splitlines())
+    snapshot(f"table-by-{group_by}.txt", text)
+
+
+def test_notices_are_collapsed_by_reason_actionable_first() -> None:
+    from dataclasses import replace
+
+    from gitops_guard.models import ErrorKind, ScanError
+
+    base = Report(findings=())
+    binaries = tuple(
+        ScanError("gitops-guard", "binary file; not scanned", f"img/{i}.png", ErrorKind.SKIPPED)
+        for i in range(130)
+    )
+    chart = ScanError(
+        "iac", "helm is not installed; Helm chart not rendered", "chart", ErrorKind.SKIPPED
+    )
+    text = render(
+        Format.TABLE,
+        replace(base, errors=(*binaries, chart)),
+        RenderOptions(color=False, width=120),
+    )
+    lines = [line for line in text.splitlines() if line.startswith("skipped:")]
+    assert len(lines) == 2
+    assert "helm is not installed" in lines[0]
+    assert "130 files (img/0.png, img/1.png, img/2.png +127 more)" in lines[1]
