@@ -6,8 +6,8 @@ places; ``--group-by severity``: worst first); each row is ``line  severity  sca
 message``, the message wrapped at spaces into the width given (the terminal's, ``COLUMNS``
 when piped, else no limit), with its fix hint below it. Notices are collapsed by reason, what
 asks for action first; a last line says what to do next. Paths wrap only after a ``/`` and
-rule ids never, no line is padded with trailing spaces, and every string taken from the scanned tree goes through
-:mod:`gitops_guard.formats.escape`.
+rule ids never, no line is padded with trailing spaces, and every string taken from the
+scanned tree goes through :mod:`gitops_guard.formats.escape`.
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 import gitops_guard.drift
+from gitops_guard import project
 from gitops_guard.drift import drift_from_manifests, drift_from_plan, rules
-from gitops_guard.drift.rules import DOCS_URL, finding
+from gitops_guard.drift.rules import finding
 from gitops_guard.models import Severity
 from gitops_guard.scanners.interface import Rule
 
@@ -52,7 +53,8 @@ def test_rules_are_scanner_rules_with_unique_ids_and_a_docs_anchor() -> None:
     }
     for rule in catalogue:
         assert rule.name and rule.description and isinstance(rule.severity, Severity)
-        assert rule.help_url == DOCS_URL.format(rule.id.lower())
+        assert rule.help_url == project.doc_url("drift.md", rule.id.lower())
+        assert rule.help_url and rule.help_url.endswith(f"drift.md#{rule.id.lower()}")
         assert rule.id.lower() in headings, f"docs/drift.md has no heading for {rule.id}"
 
 
