@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from gitops_guard import git
 from gitops_guard.models import Finding, Report, ScanError
-from gitops_guard.staged import PrivateCopy, private_tempdir
+from gitops_guard.staged import copy_into, private_tempdir
 from gitops_guard.targets import DEFAULT_MAX_BYTES, TargetSet, build_targets
 
 PREFIX = ".git-history"
@@ -105,11 +105,7 @@ def history_targets(
     blobs = [b for b in git.history_blobs(top, revs) if not excluded(b.path)]
     with private_tempdir("gitops-guard-history-") as tmp:
         copies = {f"{b.blob[:2]}/{b.blob}/{_name(b.path)}": b.blob for b in blobs}
-        copy = PrivateCopy(tmp)
-        try:
-            sizes, failures = git.copy_blobs(top, copies, max_bytes, copy.create)
-        finally:
-            copy.close()
+        sizes, failures = copy_into(top, tmp, copies, max_bytes)
         candidates: dict[str, Path] = {}
         origin: dict[str, tuple[str, str]] = {}
         for b, name in zip(blobs, copies, strict=True):

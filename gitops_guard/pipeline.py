@@ -22,7 +22,7 @@ from gitops_guard import engine, history, scope, targets, triage
 from gitops_guard import scanners as registry
 from gitops_guard.cache import Cache
 from gitops_guard.config_model import compile_patterns
-from gitops_guard.errors import UsageError
+from gitops_guard.errors import ScanFailed, UsageError
 from gitops_guard.models import ErrorKind, Report, ScanError, Severity
 from gitops_guard.scanners.interface import Scanner
 from gitops_guard.targets import TargetSet
@@ -221,3 +221,17 @@ def run(request: ScanRequest) -> Outcome:
             complete=_complete(request, cfg) and not failures,
         )
     return Outcome(report, ts, cfg, baseline_path, tuple(failures))
+
+
+def record(request: ScanRequest) -> Outcome:
+    """The scan a baseline records (``baseline create|update|audit``): ``request`` with every
+    severity and no baseline applied; an incomplete scan (a scanner failed, or failed to load)
+    raises :class:`ScanFailed`, so nothing is written from it."""
+    outcome = run(replace(request, use_baseline=False, min_severity=Severity.INFO))
+    if outcome.report.failed:
+        failed = sorted({e.scanner for e in outcome.report.errors if e.kind is ErrorKind.ERROR})
+        raise ScanFailed(
+            f"scanner(s) failed: {', '.join(failed)}; the baseline was not written "
+            "(run `gitops-guard scan` to see why)"
+        )
+    return outcome

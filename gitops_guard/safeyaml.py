@@ -132,9 +132,7 @@ def _translate(exc: BaseException, limits: Limits) -> yaml.YAMLError:
     return yaml.YAMLError(f"invalid value: {type(exc).__name__}")
 
 
-def compose_all(text: str, limits: Limits = DEFAULT) -> Iterator[Node]:
-    """Every document of ``text`` as a measured node graph; raises ``yaml.YAMLError`` (a
-    :class:`LimitExceeded` for a bound passed) at the first document that cannot be used."""
+def _documents(text: str, limits: Limits, construct: bool) -> Iterator[tuple[object, Node]]:
     loader = _loader(text, limits)
     try:
         while True:
@@ -142,30 +140,25 @@ def compose_all(text: str, limits: Limits = DEFAULT) -> Iterator[Node]:
                 if not loader.check_node():
                     return
                 node = loader.get_node()
-            except (yaml.YAMLError, RecursionError) as exc:
-                raise _translate(exc, limits) from None
-            if node is not None:
-                yield node
-    finally:
-        loader.dispose()
-
-
-def load_all(text: str, limits: Limits = DEFAULT) -> Iterator[tuple[object, Node]]:
-    """Every document of ``text`` constructed as plain data (safe tags only), with its node."""
-    loader = _loader(text, limits)
-    try:
-        while True:
-            try:
-                if not loader.check_node():
-                    return
-                node = loader.get_node()
-                data = None if node is None else loader.construct_document(node)
+                data = loader.construct_document(node) if construct and node is not None else None
             except (yaml.YAMLError, ValueError, TypeError, ArithmeticError, RecursionError) as exc:
                 raise _translate(exc, limits) from None
             if node is not None:
                 yield data, node
     finally:
         loader.dispose()
+
+
+def compose_all(text: str, limits: Limits = DEFAULT) -> Iterator[Node]:
+    """Every document of ``text`` as a measured node graph; raises ``yaml.YAMLError`` (a
+    :class:`LimitExceeded` for a bound passed) at the first document that cannot be used."""
+    for _, node in _documents(text, limits, construct=False):
+        yield node
+
+
+def load_all(text: str, limits: Limits = DEFAULT) -> Iterator[tuple[object, Node]]:
+    """Every document of ``text`` constructed as plain data (safe tags only), with its node."""
+    yield from _documents(text, limits, construct=True)
 
 
 def load_mapping(text: str, limits: Limits = DEFAULT) -> dict[str, object]:

@@ -136,6 +136,18 @@ class PrivateCopy:
             os.close(fd)
 
 
+def copy_into(
+    top: Path, tmp: Path, blobs: dict[str, str], max_bytes: int
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Write each blob (name -> object id) under ``tmp`` through :class:`PrivateCopy`; the
+    sizes, and the names that could not be created with the reason."""
+    copy = PrivateCopy(tmp)
+    try:
+        return git.copy_blobs(top, blobs, max_bytes, copy.create)
+    finally:
+        copy.close()
+
+
 def _bundles(wanted: dict[str, str], merged: dict[str, git.IndexEntry]) -> list[str]:
     """Folders rendered as a whole (Helm charts, Kustomize folders) holding a staged file."""
     charts = {str(PurePosixPath(p).parent) for p in merged if PurePosixPath(p).name == "Chart.yaml"}
@@ -225,11 +237,7 @@ def staged_targets(
     }
     with private_tempdir() as tmp:
         everything = {**rendered_with, **wanted, **context_names}
-        copy = PrivateCopy(tmp)
-        try:
-            sizes, failures = git.copy_blobs(top, everything, max_bytes, copy.create)
-        finally:
-            copy.close()
+        sizes, failures = copy_into(top, tmp, everything, max_bytes)
         candidates: dict[str, Path] = {}
         context_candidates: dict[str, Path] = {}
         for name in sorted({**wanted, **context_names}):

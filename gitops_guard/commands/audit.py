@@ -26,7 +26,7 @@ from gitops_guard.commands.common import config_option, jobs_option, no_cache_op
 from gitops_guard.errors import UsageError
 from gitops_guard.exit_codes import ExitCode
 from gitops_guard.formats import escape as esc
-from gitops_guard.models import Finding, Severity
+from gitops_guard.models import Finding
 from gitops_guard.redact import mask_line
 
 Entry = baseline_mod.Entry
@@ -159,13 +159,11 @@ def audit(
     """Walk the baseline's entries: show each flagged line (values masked) and mark it accepted,
     with a reason, or a real problem (then `scan` reports it again). Answers are read from
     standard input; `q` saves and stops, Ctrl-C leaves the file as it was."""
-    outcome = pipeline.run(
+    outcome = pipeline.record(
         pipeline.ScanRequest(
             paths=paths,
             config_file=config_file,
             baseline_file=baseline_file,
-            use_baseline=False,
-            min_severity=Severity.INFO,
             jobs=jobs,
             use_cache=not no_cache,
         )

@@ -23,9 +23,8 @@ from gitops_guard.commands.common import (
     scanner_names_option,
     shown,
 )
-from gitops_guard.errors import ScanFailed, UsageError
+from gitops_guard.errors import UsageError
 from gitops_guard.exit_codes import ExitCode
-from gitops_guard.models import Severity
 
 
 def _options(f: click.decorators.FC) -> click.decorators.FC:
@@ -57,27 +56,16 @@ def _scan(
     jobs: int | None,
     no_cache: bool,
 ) -> pipeline.Outcome:
-    """The scan a baseline records: `scan`'s pipeline, every severity, no baseline applied;
-    an incomplete scan (a scanner failed, or failed to load) writes nothing."""
-    outcome = pipeline.run(
+    return pipeline.record(
         pipeline.ScanRequest(
             paths=paths,
             scanners=pipeline.parse_scanner_names(scanner_names),
             config_file=config_file,
             baseline_file=baseline_file,
-            use_baseline=False,
-            min_severity=Severity.INFO,
             jobs=jobs,
             use_cache=not no_cache,
         )
     )
-    if outcome.report.failed:
-        failed = sorted({e.scanner for e in outcome.report.errors if e.kind.value == "error"})
-        raise ScanFailed(
-            f"scanner(s) failed: {', '.join(failed)}; the baseline was not written "
-            "(run `gitops-guard scan` to see why)"
-        )
-    return outcome
 
 
 @baseline.command("create")

@@ -6,7 +6,9 @@ prints the report in the chosen formats and returns the exit code (docs/drift.md
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -16,28 +18,31 @@ from gitops_guard.errors import UsageError
 from gitops_guard.exit_codes import decide
 from gitops_guard.models import Report, Severity
 
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def _input(flag: str, dest: str, metavar: str, help_text: str) -> Callable[[F], F]:
+    return click.option(
+        flag, dest, type=click.Path(path_type=Path), metavar=metavar, help=help_text
+    )
+
 
 @click.command("drift")
-@click.option(
+@_input(
     "--plan",
     "plan_file",
-    type=click.Path(path_type=Path),
-    metavar="PLAN.json",
-    help="`terraform show -json` of a plan, typically `terraform plan -refresh-only`.",
+    "PLAN.json",
+    "`terraform show -json` of a plan, typically `terraform plan -refresh-only`.",
 )
-@click.option(
+@_input(
     "--manifests",
-    type=click.Path(path_type=Path),
-    metavar="DIR",
-    help="Kubernetes manifests: a directory of YAML, or one file such as `kustomize build` "
+    "manifests",
+    "DIR",
+    "Kubernetes manifests: a directory of YAML, or one file such as `kustomize build` "
     "output. Needs --live.",
 )
-@click.option(
-    "--live",
-    "live_file",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-    help="Live objects from `kubectl get ... -o yaml`. Needs --manifests.",
+@_input(
+    "--live", "live_file", "FILE", "Live objects from `kubectl get ... -o yaml`. Needs --manifests."
 )
 @click.option(
     "--namespace",

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 
-from gitops_guard.models import Report
+from gitops_guard.models import Finding, Report
 
 
 class Format(str, enum.Enum):
@@ -38,6 +38,20 @@ GROUPINGS = ("file", "rule", "severity")
 
 Formatter = Callable[[Report, RenderOptions], str]
 
+
+def describe(f: Finding, *, one_line: bool = True) -> str:
+    """A finding's message as the human formats show it (on one line unless asked not to),
+    with its resource, the other rules merged into it and, for history, its commit."""
+    text = " ".join(f.message.split()) if one_line else f.message
+    if f.resource:
+        text += f" [{f.resource}]"
+    if f.sources:
+        text += f" (also: {', '.join(f.sources)})"
+    if f.commit:
+        text += f" (commit {f.commit})"
+    return text
+
+
 #: Every :class:`Format` maps to ``module:function`` (tests check this is exhaustive).
 _FORMATTERS: dict[Format, str] = {
     Format.TABLE: "gitops_guard.formats.table:render",
@@ -58,3 +72,18 @@ def formatter(fmt: Format) -> Formatter:
 
 def render(fmt: Format, report: Report, options: RenderOptions | None = None) -> str:
     return formatter(fmt)(report, options or RenderOptions())
+
+
+def plural(n: int, word: str) -> str:
+    """``1 file``, ``2 files``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def headline(report: Report) -> str:
+    """``N findings (1 high, ...) in F files; S files scanned``: the counts every human format
+    ends with (files with findings and files scanned are two numbers)."""
+    counts = ", ".join(f"{n} {sev}" for sev, n in report.counts().items() if n)
+    line = plural(len(report.findings), "finding")
+    if counts:
+        line += f" ({counts}) in {plural(len({f.path for f in report.findings}), 'file')}"
+    return f"{line}; {plural(report.files_scanned, 'file')} scanned"

@@ -14,7 +14,7 @@ neither matches the finding pattern (docs/ide.md).
 
 from __future__ import annotations
 
-from gitops_guard.formats import RenderOptions
+from gitops_guard.formats import RenderOptions, describe, headline
 from gitops_guard.formats import escape as esc
 from gitops_guard.models import ErrorKind, Report
 
@@ -22,11 +22,7 @@ from gitops_guard.models import ErrorKind, Report
 def render(report: Report, options: RenderOptions) -> str:
     lines: list[str] = []
     for f in report.findings:
-        message = " ".join(f.message.split())
-        if f.resource:
-            message += f" [{f.resource}]"
-        if f.sources:
-            message += f" (also: {', '.join(f.sources)})"
+        message = describe(f)
         if f.fix:
             message += f" (fix: {' '.join(f.fix.split())})"
         lines.append(
@@ -37,13 +33,7 @@ def render(report: Report, options: RenderOptions) -> str:
     for e in errors:
         where = f" {esc.path(e.path)}:" if e.path else ""
         lines.append(f"gitops-guard: error: [{esc.clean(e.scanner)}]{where} {esc.clean(e.message)}")
-    total = len(report.findings)
-    counts = ", ".join(f"{n} {sev}" for sev, n in report.counts().items() if n)
-    summary = f"gitops-guard: {total} finding{'s' if total != 1 else ''}"
-    if counts:
-        files = len({f.path for f in report.findings})
-        summary += f" ({counts}) in {files} file{'s' if files != 1 else ''}"
-    summary += f"; {report.files_scanned} file{'s' if report.files_scanned != 1 else ''} scanned"
+    summary = f"gitops-guard: {headline(report)}"
     skipped = sum(1 for e in report.errors if e.kind is ErrorKind.SKIPPED)
     if skipped:
         summary += f"; {skipped} skipped"

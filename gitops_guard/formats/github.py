@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from gitops_guard.formats import RenderOptions
+from gitops_guard.formats import RenderOptions, describe, headline
 from gitops_guard.models import ErrorKind, Report, ScanError, Severity
 
 COMMAND = {
@@ -67,25 +67,14 @@ def render(report: Report, options: RenderOptions) -> str:
             if f.column > 0:
                 props["col"] = f.column
         props["title"] = f"{f.scanner}/{f.rule_id} ({f.severity.value})"
-        message = f.message
-        if f.resource:
-            message += f" [{f.resource}]"
-        if f.sources:
-            message += f" (also: {', '.join(f.sources)})"
+        message = describe(f, one_line=False)
         if f.fix:
             message += f"\nFix: {f.fix}"
         if f.help_url:
             message += f"\n{f.help_url}"
         lines.append(command(COMMAND[f.severity], props, message))
     lines.extend(_error(e) for e in report.errors)
-    total = len(report.findings)
-    counts = ", ".join(f"{n} {sev}" for sev, n in report.counts().items() if n)
-    summary = f"gitops-guard: {total} finding{'s' if total != 1 else ''}"
-    if counts:
-        summary += f" ({counts})"
-        files = len({f.path for f in report.findings})
-        summary += f" in {files} file{'s' if files != 1 else ''}"
-    summary += f"; {report.files_scanned} file{'s' if report.files_scanned != 1 else ''} scanned"
+    summary = f"gitops-guard: {headline(report)}"
     failed = sum(1 for e in report.errors if e.kind is ErrorKind.ERROR)
     if failed:
         summary += f"; {failed} scanner error{'s' if failed != 1 else ''}"

@@ -19,7 +19,7 @@ from itertools import groupby
 from rich.console import Console
 from rich.text import Text
 
-from gitops_guard.formats import RenderOptions
+from gitops_guard.formats import RenderOptions, describe, headline, plural
 from gitops_guard.formats import escape as esc
 from gitops_guard.models import ErrorKind, Finding, Report, Severity
 
@@ -52,12 +52,7 @@ def _rule(f: Finding) -> str:
 
 
 def _message(f: Finding) -> str:
-    msg = " ".join(f.message.split())
-    if f.resource:
-        msg += f" [{f.resource}]"
-    if f.sources:
-        msg += f" (also: {', '.join(f.sources)})"
-    return esc.clean(msg)
+    return esc.clean(describe(f))
 
 
 def _wrap(text: str, width: int | None) -> list[str]:
@@ -172,7 +167,7 @@ def _by_rule(report: Report, width: int | None) -> list[Line]:
     for (scanner, rule), items in order:
         worst = max(items, key=lambda f: f.severity.rank)
         files = sorted({f.path for f in items})
-        count = f"{_plural(len(items), 'finding')} in {_plural(len(files), 'file')}"
+        count = f"{plural(len(items), 'finding')} in {plural(len(files), 'file')}"
         head = f"{esc.clean(scanner)}/{esc.clean(rule)}"
         out.append(
             [
@@ -272,19 +267,9 @@ def _indented(text: str, width: int | None) -> list[str]:
     )
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def summary(report: Report) -> str:
     """The last line: findings by severity, the files they are in, the files scanned."""
-    total = len(report.findings)
-    parts = [f"{n} {sev}" for sev, n in report.counts().items() if n]
-    line = _plural(total, "finding")
-    if parts:
-        line += " (" + ", ".join(parts) + ")"
-        line += f" in {_plural(len({f.path for f in report.findings}), 'file')}"
-    line += f"; {_plural(report.files_scanned, 'file')} scanned"
+    line = headline(report)
     line += f"; scanners: {', '.join(report.scanners) or 'none'}"
     if report.suppressed:
         line += f"; {report.suppressed} suppressed"
@@ -292,7 +277,7 @@ def summary(report: Report) -> str:
         line += f"; {report.hidden} below --min-severity"
     errors = sum(1 for e in report.errors if e.kind is ErrorKind.ERROR)
     if errors:
-        line += f"; {_plural(errors, 'error')}"
+        line += f"; {plural(errors, 'error')}"
     return line
 
 
