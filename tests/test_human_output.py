@@ -83,7 +83,9 @@ def test_piped_table_without_columns_is_not_wrapped(tree: Path) -> None:
 
 
 def test_summary_counts_files_with_findings_and_files_scanned(tree: Path) -> None:
-    summary = _table(tree, None)[-1]
+    lines = _table(tree, None)
+    assert lines[-1].startswith("next: ")  # what to do about the findings, last
+    summary = lines[-2]
     assert re.match(r"3 findings \(2 high, 1 low\) in 2 files; 3 files scanned; ", summary), summary
     proc = _gg(tree, "scan", "--no-cache", "-f", "compact", "--scanners", "source,secrets")
     assert "in 2 files; 3 files scanned" in proc.stdout.splitlines()[-1]

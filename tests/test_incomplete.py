@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from ggtest import git
 
 KEY = "AKIAIOSFODNN7EXAMPLQ"
@@ -42,7 +40,6 @@ def test_a_python_file_bandit_cannot_read_fails_the_run(cli, in_git_dir: Path) -
     assert cli("scan", "--scanners", "source", "-f", "json", "--no-cache").code == 1
 
 
-@pytest.mark.xfail(strict=True, reason="until the streaming secrets engine lands: exit 3 today")
 def test_large_text_is_scanned_without_a_configured_limit(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     rows = "".join(f"INSERT INTO t VALUES ({i}, 'user{i}');\n" for i in range(80_000))
     (tmp_path / "dump.sql").write_text(rows + f"-- {KEY}\n")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -97,4 +96,4 @@ def test_both_inputs_in_one_report(cli, work: Path) -> None:  # type: ignore[no-
     )
     assert r.code == 1
     assert len(r.json["findings"]) == 2
-    assert json.dumps(r.json).count("DRIFT-TF-UPDATE") == 2
+    assert [f["rule_id"] for f in r.json["findings"]].count("DRIFT-TF-UPDATE") == 2
