@@ -7,7 +7,10 @@ them and formatters render them. Nothing here imports an engine or the terminal.
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
+import hmac
+import os
 from dataclasses import dataclass, field
 
 #: Bumped whenever the inputs of :attr:`Finding.fingerprint` change. Baselines and SARIF
@@ -46,6 +49,18 @@ _RANK = {
     Severity.HIGH: 3,
     Severity.CRITICAL: 4,
 }
+
+
+#: A secret only the team has (a CI secret): fingerprints become keyed hashes of the same parts.
+FINGERPRINT_KEY_ENV = "GITOPS_GUARD_FINGERPRINT_KEY"
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _keyed(key: str, *parts: str) -> str:
+    digest = stable_hash(*parts)
+    if key:
+        digest = hmac.new(key.encode("utf-8"), digest.encode("ascii"), hashlib.sha256).hexdigest()
+    return f"{FINGERPRINT_VERSION}:{digest[:32]}"
 
 
 def stable_hash(*parts: str) -> str:
@@ -111,12 +126,12 @@ class Finding:
         """Versioned identity of the problem, independent of line numbers.
 
         Two occurrences of the same problem in the same file with the same content share a
-        fingerprint; the baseline counts occurrences, so a second one is still new.
+        fingerprint; the baseline counts occurrences, so a second one is still new. With
+        ``GITOPS_GUARD_FINGERPRINT_KEY`` set it is a keyed hash (HMAC), so that a published
+        report is no oracle for guessing a short secret or a flagged line (docs/security.md).
         """
-        digest = stable_hash(
-            self.scanner, self.rule_id, self.path, self.resource or "", self.anchor
-        )
-        return f"{FINGERPRINT_VERSION}:{digest[:32]}"
+        key = os.environ.get(FINGERPRINT_KEY_ENV, "")
+        return _keyed(key, self.scanner, self.rule_id, self.path, self.resource or "", self.anchor)
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:

@@ -319,3 +319,20 @@ def test_a_repeated_finding_counts_every_occurrence() -> None:
         [one],
         0,
     )
+
+
+def test_a_fingerprint_key_makes_fingerprints_keyed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A published report is no oracle: without the key, a guessed secret's fingerprint cannot
+    be recomputed (docs/security.md, "Fingerprints")."""
+    f = mk("app.env", "KeywordDetector", "anchor-of-a-short-secret")
+    public = f.fingerprint
+    monkeypatch.setenv("GITOPS_GUARD_FINGERPRINT_KEY", "team-secret")
+    keyed = f.fingerprint
+    assert keyed != public and keyed.startswith(f"{FINGERPRINT_VERSION}:")
+    monkeypatch.setenv("GITOPS_GUARD_FINGERPRINT_KEY", "another")
+    assert f.fingerprint not in (public, keyed)
+    # a baseline made with one key hides nothing under another: fail closed, never open
+    monkeypatch.setenv("GITOPS_GUARD_FINGERPRINT_KEY", "team-secret")
+    base = Baseline.from_findings([f])
+    monkeypatch.setenv("GITOPS_GUARD_FINGERPRINT_KEY", "another")
+    assert base.filter([f]) == ([f], 0)
