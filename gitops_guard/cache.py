@@ -107,13 +107,13 @@ def _finding_from(d: dict[str, object]) -> Finding:
         also_in=tuple(str(a) for a in d.get("also_in", ())),  # type: ignore[attr-defined]
         commit=None if d.get("commit") is None else str(d["commit"]),
         fix=None if d.get("fix") is None else str(d["fix"]),
+        sources=tuple(str(x) for x in d.get("sources", ())),  # type: ignore[attr-defined]
     )
 
 
 def _finding_to(f: Finding) -> dict[str, object]:
     d = f.to_dict()
     d.pop("fingerprint")
-    d.pop("sources")
     d["merged"] = d.pop("merged_fingerprints")
     d["anchor"] = f.anchor
     return d

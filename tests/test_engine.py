@@ -269,3 +269,35 @@ def test_the_signing_key_lives_outside_the_cache_directory(tmp_path: Path) -> No
 
     where = cache_mod.key_file().resolve()
     assert cache_mod.default_dir().resolve() not in where.parents
+
+
+def test_a_cached_finding_keeps_every_field(tmp_path: Path) -> None:
+    """What a scanner reports comes back from the cache unchanged (sources, merged fingerprints,
+    occurrences, places, commit, fix), so a warm run says what the cold one said."""
+    from gitops_guard.cache import Cache as C
+
+    full = Finding(
+        "secrets",
+        "gitops-guard",
+        "GitHubToken",
+        Severity.HIGH,
+        "m",
+        "a.env",
+        3,
+        4,
+        sources=("detect-secrets:KeywordDetector",),
+        merged=("1:" + "a" * 32,),
+        occurrences=(9,),
+        also_in=("k/kustomization.yaml:2",),
+        commit="abc 2026",
+        fix="rotate",
+        anchor="x",
+        confidence="high",
+        resource="r",
+        help_url="u",
+        column=2,
+    )
+    cache = C(tmp_path / "c")
+    cache.put("k" * 64, ScanResult((full,)))
+    hit = C(tmp_path / "c").get("k" * 64)
+    assert hit is not None and hit.findings == (full,)
