@@ -22,7 +22,7 @@ from gitops_guard.targets import Kind, classify
 
 from ggtest import REPO, git
 
-AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"  # assembled so this file trips no secret scanner
+AWS_KEY = "AKIA" + "Q7ZLR4KXW2NMP8TB"  # assembled so this file trips no secret scanner
 VULN_PY = "import subprocess\n\n\ndef run(cmd):\n    subprocess.call(cmd, shell=True)\n"
 CLEAN_PY = "def add(a, b):\n    return a + b\n"
 DIGEST = "sha256:" + "2b0079146a74e23bb4ae8f6b1be3f2b6fe7e6e1e8d7ec7a5a2e2dc0e8a2f5b1c"
@@ -146,7 +146,7 @@ def test_a_clean_commit_passes(hooked: tuple[Path, dict[str, str]]) -> None:
         (
             "settings.py",
             f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"\n',
-            "settings.py:1:1: high: AWSKeyDetector",
+            "settings.py:1:22: high: aws-access-key-id AWS access key ID",
         ),
         ("app.py", VULN_PY, "app.py:5:5: high: B602 subprocess call with shell=True"),
         ("Dockerfile", ROOT_DOCKERFILE, "Dockerfile:2:1: high: CKV_DOCKER_8 Ensure the last USER"),
@@ -248,7 +248,7 @@ def test_try_repo_with_the_published_hooks(in_git_dir: Path, tmp_path: Path) -> 
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
     assert re.search(r"gitops-guard \(all scanners\)\.+Failed", out)
-    assert "settings.py:1:1: high: AWSKeyDetector" in out
+    assert "settings.py:1:22: high: aws-access-key-id" in out
     assert "app.py:5:5: high: B602" in out
     assert "Dockerfile:2:1: high: CKV_DOCKER_8" in out
     assert "ok.py" not in out

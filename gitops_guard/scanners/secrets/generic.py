@@ -1,0 +1,124 @@
+"""The generic assignment detector: a secret-sounding name given a literal that looks random.
+
+Tuned for precision, since every provider with a recognisable format has its own detector: the
+name's last word must say secret (``password``, ``token``, ``api_key``, ``client_secret``...) and
+not something about a secret (``password_file``, ``token_url``, ``secret_name``); the value must be
+a literal (not a call, attribute, variable, path, URL or placeholder) with the character mix of a
+generated secret, or, for passwords, of a chosen one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from gitops_guard.scanners.secrets import checks, filters
+from gitops_guard.scanners.secrets.catalogue import Detector, Hit
+
+KEYWORDS = ("pass", "pwd", "secret", "token", "key", "auth", "cred", "bearer", "signature")
+
+_SECRET_WORD = (
+    r"pass(?:word|wd|phrase|code)?|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|"
+    r"private[_.-]?key|secret[_.-]?key|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key|"
+    r"session[_.-]?key|auth[_.-]?key|app[_.-]?key|license[_.-]?key|credentials?|auth|bearer|"
+    r"client[_.-]?secret|webhook[_.-]?secret|key"
+)
+_NAME = rf"(?<![\w.-])(?i:(?:[A-Za-z_@$][\w.-]{{0,60}}?)?(?:{_SECRET_WORD})[\w-]{{0,20}})"
+_QUOTED = re.compile(
+    rf"(?P<name>{_NAME})['\"]?\]?\s{{0,3}}(?:=>|:=|\?=|=|:)\s{{0,3}}(?:[@rRbBuUfF]?)"
+    r"(?P<q>['\"`])(?P<secret>[^'\"`\n]{6,200})(?P=q)"
+)
+_BARE = re.compile(
+    rf"(?P<name>{_NAME})['\"]?\s{{0,3}}(?:=|:)[ \t]{{0,3}}"
+    r"(?P<secret>[^\s'\"`,;#<>(){}\[\]]{8,200})(?=[\s,;]|$)",
+    re.M,
+)
+_XML = re.compile(rf"<(?P<name>{_NAME})>(?P<secret>[^<>\s]{{8,200}})</")
+
+#: The name's last word, when it says something *about* a secret rather than being one.
+_NOT_A_SECRET = re.compile(
+    r"(?i)(?:^|[_.-]|(?<=[a-z]))(?:name|names|id|ids|file|files|path|dir|url|uri|endpoint|host|"
+    r"type|types|len|length|size|ttl|timeout|expiry|expires|expiration|expire|age|header|field|"
+    r"prefix|suffix|env|var|ref|arn|version|mode|policy|count|enabled|enable|required|format|"
+    r"pattern|regex|algorithm|algo|label|description|desc|hint|provider|store|manager|backend|"
+    r"param|template|kind|class|source|selector|location|key[_.-]?id|name[_.-]?key|index|idx|"
+    r"reset|change|changed|confirm|confirmation|strength|validator|validation|rule|rules|"
+    r"schema|title|placeholder|prompt|message|msg|text|error|errors|input|form|column|attr|"
+    r"attribute|property|prop|option|options|flag|usage|status|state|method|parser|generator|"
+    r"fn|func|function|callback|handler|module|script|command|cmd|id_key|ids_key|_?uid|"
+    r"sha|hash|digest|checksum|fingerprint|nonce|salt|iv|length_min|length_max|min|max)$"
+)
+#: Public halves and publishable keys are meant to be shared.
+_PUBLIC = re.compile(r"(?i)public|pub[_.-]?key|publishable|(?:^|[_.-])pub(?:$|[_.-])")
+_EXPRESSION = re.compile(
+    r"^(?:[A-Za-z_$][\w$]*\s*[.(\[]|process\.env|os\.environ|getenv|env\(|secrets?\.|"
+    r"vars?\.|self\.|this\.|config\.|settings\.|request\.)"
+)
+_NOT_LITERAL = re.compile(
+    r"^(?:true|false|null|none|nil|undefined|yes|no|on|off|required|optional|string|str|int|"
+    r"bool|boolean|number|object|secret|password|token|\*+|-+|\.+)$",
+    re.I,
+)
+_PATHISH = re.compile(
+    r"^(?:[~.]?/|[A-Za-z]:\\|\.\.?/|[\w.-]+/[\w./-]+$)|\.(?:pem|key|crt|json|ya?ml|txt|env)$"
+)
+
+
+def _detector() -> Detector:
+    return Detector(
+        id="generic-secret",
+        provider="",
+        name="Hard-coded secret assigned to a secret-named variable",
+        regex=_QUOTED,
+        keywords=KEYWORDS,
+        confidence="medium",
+        rotate="",
+        tags=("generic",),
+    )
+
+
+GENERIC = _detector()
+
+
+def _classes(value: str) -> int:
+    return sum(
+        (
+            any(c.islower() for c in value),
+            any(c.isupper() for c in value),
+            any(c.isdigit() for c in value),
+            any(not c.isalnum() for c in value),
+        )
+    )
+
+
+def looks_secret(name: str, value: str, quoted: bool) -> bool:
+    """Whether ``value`` assigned to ``name`` reads as a literal credential."""
+    bare_name = name.strip("'\"`$@").rstrip("]")
+    if _NOT_A_SECRET.search(bare_name) or _PUBLIC.search(bare_name):
+        return False
+    v = value.strip()
+    if len(v) < 8 and not (quoted and len(v) >= 6 and _classes(v) >= 3):
+        return False
+    if " " in v or _NOT_LITERAL.match(v) or v.lower() == bare_name.lower():
+        return False
+    if filters.is_placeholder(v) or filters.is_reference(v) or filters.is_uuid(v):
+        return False
+    if "://" in v or ("@" in v and "." in v.split("@")[-1]) or _PATHISH.search(v):
+        return False
+    if not quoted and _EXPRESSION.match(v):
+        return False
+    if re.fullmatch(r"[\d.,:_-]+", v) or re.fullmatch(r"[A-Za-z]+(?:[_-][A-Za-z]+)*", v):
+        return False  # numbers, versions, words and identifiers
+    password = bool(re.search(r"(?i)pass|pwd", bare_name))
+    e = checks.entropy(v)
+    if password:
+        return _classes(v) >= 2 and e >= 2.5
+    return len(v) >= 16 and _classes(v) >= 2 and checks.mixed(v) and e >= 3.0
+
+
+def scan(text: str) -> Iterator[Hit]:
+    for regex, quoted in ((_QUOTED, True), (_BARE, False), (_XML, False)):
+        for m in regex.finditer(text):
+            value = m.group("secret")
+            if looks_secret(m.group("name"), value, quoted):
+                yield Hit(GENERIC, value, m.start("secret"), m.end("secret"), "medium")

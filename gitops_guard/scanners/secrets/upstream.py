@@ -1,0 +1,205 @@
+"""detect-secrets as an engine: upstream 1.5.0, vendored, run on the lines that can matter.
+
+The engine is ``gitops_guard/_vendor/detect_secrets``: the upstream wheel's files with their
+absolute imports rewritten to that package (tests/scanners/vendoring.py makes it and checks it is
+the wheel's code). It is part of the installed package, so nothing is imported from a cache
+directory, and it can never mix with Checkov's ``bc-detect-secrets`` fork, which installs a
+top-level ``detect_secrets``.
+
+:func:`scan` gives what ``detect_secrets.core.scan.scan_file`` gives for a file, computed with
+less work: upstream runs every plugin and every filter on every line; here each plugin's own
+patterns (its ``denylist``, the keyword list, the quoted-string pattern and minimum length its
+entropy limit implies) are first searched over the whole text at once, and the per-line loop runs
+only on the lines where one of them occurs. A line none of them matches can yield no secret, so
+the result is the same (tests/scanners/test_secrets_upstream.py compares the two).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+ENGINE_VERSION = "1.5.0"
+PACKAGE = "gitops_guard._vendor.detect_secrets"
+HELP_URL = "https://github.com/Yelp/detect-secrets#currently-supported-plugins"
+
+
+@dataclass(frozen=True)
+class UpstreamHit:
+    """One ``PotentialSecret``: the plugin, its secret type, the value and the line."""
+
+    plugin: str
+    secret_type: str
+    value: str
+    line: int
+
+
+def version() -> str:
+    from gitops_guard._vendor.detect_secrets.__version__ import VERSION
+
+    return str(VERSION)
+
+
+def label() -> str:
+    """What ``gitops-guard scanners`` shows (reads only the version module)."""
+    try:
+        return f"detect-secrets {version()} (vendored upstream)"
+    except ImportError:
+        return "detect-secrets: missing"
+
+
+class Engine:
+    """detect-secrets' default plugins and filters, set up once per scan."""
+
+    def __init__(self) -> None:
+        from gitops_guard._vendor.detect_secrets.core.plugins.util import (
+            get_mapping_from_secret_type_to_class,
+        )
+        from gitops_guard._vendor.detect_secrets.settings import default_settings
+
+        self._context = default_settings()
+        self._mapping = get_mapping_from_secret_type_to_class()
+
+    def __enter__(self) -> Engine:
+        from gitops_guard._vendor.detect_secrets.settings import get_filters, get_settings
+
+        self._context.__enter__()
+        # We hand over text, not a path: the file exists (targets checked it); a transcoded or
+        # renamed copy must not be dropped for not existing.
+        get_settings().disable_filters(f"{PACKAGE}.filters.common.is_invalid_file")
+        get_filters.cache_clear()
+        self._triggers = _triggers()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._context.__exit__(None, None, None)
+
+    def plugin_of(self, secret_type: str) -> str:
+        cls = self._mapping.get(secret_type)
+        return cls.__name__ if cls is not None else secret_type.replace(" ", "")
+
+    def scan(self, filename: str, text: str, transform: bool = True) -> list[UpstreamHit]:
+        """``scan_file(filename)`` for a file holding ``text``. ``transform=False`` reads it as
+        plain lines (YAML that must not be parsed, a piece of a large file)."""
+        from gitops_guard._vendor.detect_secrets.core import scan as ds_scan
+
+        if ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=filename):
+            return []
+        out: list[UpstreamHit] = []
+        for lines in _line_sets(filename, text, transform):
+            for secret in self._process(lines, filename):
+                out.append(
+                    UpstreamHit(
+                        self.plugin_of(secret.type),
+                        secret.type,
+                        str(secret.secret_value),
+                        int(secret.line_number),
+                    )
+                )
+            if out:
+                break
+        return out
+
+    def _process(self, lines: list[str], filename: str) -> Iterator[Any]:
+        """upstream's ``_process_line_based_plugins``, on the candidate lines only."""
+        from gitops_guard._vendor.detect_secrets.core import scan as ds_scan
+        from gitops_guard._vendor.detect_secrets.settings import get_plugins
+        from gitops_guard._vendor.detect_secrets.util.code_snippet import get_code_snippet
+
+        for line_number in self.candidate_lines(lines):
+            line = lines[line_number - 1].rstrip()
+            snippet = get_code_snippet(lines=lines, line_number=line_number)
+            if ds_scan._is_filtered_out(
+                required_filter_parameters=["line"], filename=filename, line=line, context=snippet
+            ):
+                continue
+            for plugin in get_plugins():
+                for secret in ds_scan._scan_line(
+                    plugin=plugin,
+                    filename=filename,
+                    line=line,
+                    line_number=line_number,
+                    context=snippet,
+                ):
+                    if not ds_scan._is_filtered_out(
+                        required_filter_parameters=["context"],
+                        filename=secret.filename,
+                        secret=secret.secret_value,
+                        plugin=plugin,
+                        line=line,
+                        context=snippet,
+                    ):
+                        yield secret
+
+    def candidate_lines(self, lines: Sequence[str]) -> list[int]:
+        """1-based numbers of the lines where some plugin's pattern occurs."""
+        if self._triggers is None:
+            return list(range(1, len(lines) + 1))
+        joined = "\n".join(line.rstrip() for line in lines)
+        starts: list[int] | None = None
+        marked: set[int] = set()
+        for regex in self._triggers:
+            for m in regex.finditer(joined):
+                if starts is None:
+                    starts = [0, *(n.end() for n in re.finditer("\n", joined))]
+                first = _line_at(starts, m.start())
+                last = _line_at(starts, max(m.start(), m.end() - 1))
+                marked.update(range(first, last + 1))
+        return sorted(marked)
+
+
+def _line_at(starts: list[int], offset: int) -> int:
+    from bisect import bisect_right
+
+    return bisect_right(starts, offset)
+
+
+def _triggers() -> list[re.Pattern[str]] | None:
+    """One pattern per plugin that every line it flags must contain (None: a plugin we cannot
+    bound, so every line is a candidate)."""
+    from gitops_guard._vendor.detect_secrets.plugins.base import RegexBasedDetector
+    from gitops_guard._vendor.detect_secrets.plugins.high_entropy_strings import (
+        HighEntropyStringsPlugin,
+    )
+    from gitops_guard._vendor.detect_secrets.plugins.keyword import DENYLIST, KeywordDetector
+    from gitops_guard._vendor.detect_secrets.settings import get_plugins
+
+    out: list[re.Pattern[str]] = []
+    for plugin in get_plugins():
+        if isinstance(plugin, RegexBasedDetector):
+            out += [re.compile(r.pattern, r.flags | re.MULTILINE) for r in plugin.denylist]
+        elif isinstance(plugin, HighEntropyStringsPlugin):
+            # Shannon entropy of n characters is at most log2(n): above the limit needs more.
+            shortest = math.floor(2**plugin.entropy_limit) + 1
+            charset = re.escape(plugin.charset)
+            out.append(re.compile(rf"(['\"])[{charset}]{{{shortest},}}\1"))
+        elif isinstance(plugin, KeywordDetector):
+            out.append(re.compile("|".join(DENYLIST), re.IGNORECASE))
+        else:
+            return None
+    return out
+
+
+def _line_sets(filename: str, text: str, transform: bool) -> Iterator[list[str]]:
+    """upstream's ``_get_lines_from_file``: the transformed lines (YAML, INI) or the plain ones,
+    then, if those gave nothing, the eager transformers' lines."""
+    from gitops_guard._vendor.detect_secrets.transformers import get_transformed_file
+
+    def named() -> Any:
+        f = io.StringIO(text)
+        f.name = filename
+        return f
+
+    plain = text.splitlines(keepends=True)
+    if not transform:
+        yield plain
+        return
+    lines = get_transformed_file(named())
+    yield lines or plain
+    eager = get_transformed_file(named(), use_eager_transformers=True)
+    if eager:
+        yield eager
