@@ -39,8 +39,8 @@ DATA_PACKAGE = "gitops_guard.scanners.secrets.data"
 #: assignments (``=``, ``:=``, ``=>``), XML elements, ``--flag value``. The name must contain one
 #: of the provider's words; what may stand between it and the value is bounded.
 _KEYED = (
-    r"(?i:(?:{words})[\w.-]{{0,40}}?)"
-    r"(?:['\"`]|\\['\"])?\]?\s{{0,4}}(?:=>|:=|\?=|[=:>,]|\s)\s{{0,6}}"
+    r"(?P<name>(?i:(?:{words})[\w.-]{{0,40}}?))"
+    r"(?:['\"`]|\\['\"])?\]?[ \t]{{0,4}}(?:=>|:=|\?=|[=:>,]|[ \t])[ \t]{{0,6}}"
     r"(?:['\"`]|\\['\"]|[\[(]['\"]?)?"
     r"(?P<secret>{value})(?![A-Za-z0-9+/_-])"
 )
@@ -72,6 +72,8 @@ class Detector:
     tags: tuple[str, ...] = field(default=(), compare=False)
     prefix: str = ""
     """The literal every match starts with (``ghp_``), when the pattern has one."""
+    names: tuple[str, ...] = ()
+    """For a keyed detector, the provider's words one of which the assignment's name holds."""
     requires: tuple[str, ...] = ()
     """Lower-case literals that must all occur in the text (``kind: config`` for kubeconfig)."""
     """``keyed``, ``block`` (spans lines), ``url``..."""
@@ -160,6 +162,7 @@ def _compile(table: dict[str, Any], source: str, rotate: dict[str, str]) -> Dete
         rotate=str(table.get("rotate", rotate.get(str(table["provider"]), ""))),
         severity=str(table.get("severity", "high")),
         tags=tags,
+        names=tuple(str(w) for w in table.get("keyed", ())),
         requires=tuple(str(r).lower() for r in table.get("requires", ())),
         prefix="" if "keyed" in tags else _first_literal(str(table.get("pattern", ""))),
     )

@@ -32,7 +32,7 @@ def allowlisted(lines: Lines, offset: int) -> bool:
     return start > 0 and bool(_ALLOWLIST_NEXT.search(lines.text(start - 1)))
 
 
-def _keep(hit: Hit, line: str, path: str) -> bool:
+def _keep(hit: Hit, line: str, line_start: int, path: str) -> bool:
     d = hit.detector
     if "block" in d.tags:
         return True  # key-material check done
@@ -40,6 +40,13 @@ def _keep(hit: Hit, line: str, path: str) -> bool:
     if filters.is_placeholder(value) or filters.is_reference(value):
         return False
     loose = "keyed" in d.tags or "generic" in d.tags or "loose" in d.tags
+    if "keyed" in d.tags or "loose" in d.tags:
+        name = filters.assignment_name(line, hit.start - line_start)
+        own = name.lower().strip("'\"`$@") in {n.lower() for n in d.names}  # the provider's own
+        if name and not own and filters.name_is_not_a_secret(name):
+            return False
+    if "loose" in d.tags and filters.is_plain_text(value):
+        return False
     if loose and "uuid" not in d.tags and filters.is_uuid(value):
         return False
     return not (loose and _HEXISH.fullmatch(value) and filters.is_digest_context(value, line, path))
@@ -52,7 +59,7 @@ def _candidates(
     for hit in hits:
         start, end = at or hit.span or (hit.start, hit.end)
         line_start, _ = lines.bounds(start)
-        if not _keep(hit, lines.text(start), path) or allowlisted(lines, start):
+        if not _keep(hit, lines.text(start), line_start, path) or allowlisted(lines, start):
             continue
         yield Candidate.of_hit(
             hit,

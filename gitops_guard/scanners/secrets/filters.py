@@ -32,7 +32,9 @@ _REFERENCE = re.compile(
   | \[\[\s*[\w./-]+\s*\]\]                # Jenkins-style [[var]]
   | ENC\[[^\]]*\]                         # SOPS encrypted values
   | vault:[\w/.#-]+ | ref\+\w+://\S+      # vault:path#key, vals ref+...
-  | (?:arn:aws|projects/[\w-]+)/[\w/.:-]*secrets?[\w/.:-]*   # secret-store paths
+  | arn:aws[\w-]*:(?:secretsmanager|ssm|kms):[\w:/.+=@-]*  # AWS secret-store references
+  | projects/[\w-]+/secrets/[\w/.-]* | @Microsoft\.KeyVault\([^)]*\) | akv://\S+
+  | (?:azurekeyvault|gcpsm|awssm|awsssm|vault|onepassword|op|doppler|infisical)://\S+
     """,
     re.VERBOSE,
 )
@@ -51,6 +53,17 @@ _PLACEHOLDER_WORDS = re.compile(
     )(?:$|[^a-z])
     """
 )
+#: Words long enough that no random token holds them by chance: a value containing one was
+#: written by a person to illustrate (AWS's ``...EXAMPLEKEY``).
+_MARKER_WORDS = re.compile(
+    r"(?i)example|sample|placeholder|changeme|redacted|dummy|notreal|yourkey|yourtoken|"
+    r"yoursecret|yourpassword|insertkey|inserttoken|replaceme|xxxxxx"
+)
+#: A value that is only the name of what should be there.
+_GENERIC_WORD = re.compile(
+    r"(?i)(?:password|passwd|pass|pwd|secret|token|key|apikey|api[_-]key|access[_-]?key|"
+    r"secret[_-]?key|auth|credentials?|value|string|none|null|empty|default|test|user|username)"
+)
 _ANGLE_OR_BRACKET = re.compile(r"^(?:<[^<>]*>|\[[^\[\]]*\]|\{[^{}]*\}|\([^()]*\)|%[^%]+%)$")
 #: Runs of the characters people type to blank a value out.
 _REDACTION_RUN = re.compile(r"([xX*•#.?_0-])\1{3,}|(?:xX|Xx){2,}|(?:[*]+[-_.]?){3,}")
@@ -66,6 +79,14 @@ def is_reference(value: str) -> bool:
     return len(re.sub(r"[\s\"'`/:;,=@._-]", "", rest)) < 8
 
 
+def inside_reference(line: str, col: int, length: int) -> bool:
+    """The value at ``col`` is part of a reference on its line (an engine may report only the
+    tail of ``arn:aws:secretsmanager:...``)."""
+    return col >= 0 and any(
+        m.start() <= col and col + length <= m.end() for m in _REFERENCE.finditer(line)
+    )
+
+
 def is_placeholder(value: str, sequences: bool = True) -> bool:
     """A value written to be replaced or to illustrate a format. ``sequences``: also alphabet
     and keyboard runs (``abcdefgh``, ``12345678``), which hand-made samples are full of."""
@@ -74,7 +95,9 @@ def is_placeholder(value: str, sequences: bool = True) -> bool:
         return True
     if _ANGLE_OR_BRACKET.match(v):
         return True
-    if _PLACEHOLDER_WORDS.search(v):
+    if _PLACEHOLDER_WORDS.search(v) or _MARKER_WORDS.search(v) or _GENERIC_WORD.fullmatch(v):
+        return True
+    if v.endswith(("...", "\u2026")):  # shown truncated, as docs and UIs do
         return True
     run = _REDACTION_RUN.search(v)
     if run and len(run.group()) * 3 >= len(v):
@@ -104,6 +127,93 @@ def is_uuid(value: str) -> bool:
     )
 
 
+#: The last word of a name, when it says something *about* a secret rather than being one
+#: (``password_file``, ``token_url``, ``secret_name``, ``secretKey`` of a secret store's map).
+_ABOUT_A_SECRET = re.compile(
+    r"(?i)(?:^|[_.-]|(?<=[a-z]))(?:name|names|id|ids|file|files|path|dir|url|uri|endpoint|host|"
+    r"type|types|len|length|size|ttl|timeout|expiry|expires|expiration|expire|age|header|field|"
+    r"prefix|suffix|env|var|ref|arn|version|mode|policy|count|enabled|enable|required|format|"
+    r"pattern|regex|algorithm|algo|label|description|desc|hint|provider|store|manager|backend|"
+    r"param|template|kind|class|source|selector|location|key[_.-]?id|name[_.-]?key|index|idx|"
+    r"reset|change|changed|confirm|confirmation|strength|validator|validation|rule|rules|"
+    r"schema|title|placeholder|prompt|message|msg|text|error|errors|input|form|column|attr|"
+    r"attribute|property|prop|option|options|flag|usage|status|state|method|parser|generator|"
+    r"fn|func|function|callback|handler|module|script|command|cmd|uid|secret[_.-]?key[_.-]?ref|"
+    r"sha|hash|digest|checksum|fingerprint|nonce|salt|iv|min|max|question|answer|hash[_.-]?alg)$"
+)
+#: Public halves and publishable keys are meant to be shared.
+_PUBLIC = re.compile(r"(?i)public|pub[_.-]?key|publishable|(?:^|[_.-])pub(?:$|[_.-])")
+_NAME_BEFORE = re.compile(
+    r"""([A-Za-z_@$][\w.@$-]*)['"`]?\]?\s*(?::\s*\w+\s*)?(?:=>|:=|=|:|,|\(|\s)\s*[@'"`(]*$"""
+)
+_DIGEST_WORDS = frozenset(
+    [
+        "sha",
+        "sha1",
+        "sha224",
+        "sha256",
+        "sha384",
+        "sha512",
+        "md5",
+        "hash",
+        "digest",
+        "checksum",
+        "crc",
+        "etag",
+        "commit",
+        "rev",
+        "revision",
+        "fingerprint",
+        "integrity",
+        "nonce",
+        "verification",
+    ]
+)
+
+
+def assignment_name(line: str, col: int) -> str:
+    """The name a value at ``col`` of ``line`` is assigned to (``DB_PASSWORD`` in
+    ``DB_PASSWORD: "x"``, ``token`` in ``"token": "x"``), or ``""``."""
+    if col < 0:
+        return ""
+    m = _NAME_BEFORE.search(line[:col])
+    return m.group(1) if m else ""
+
+
+def name_is_not_a_secret(name: str) -> bool:
+    """The name says the value is about a secret (its file, url, name) or public."""
+    bare = name.strip("'\"`$@").rstrip("]")
+    return bool(_ABOUT_A_SECRET.search(bare) or _PUBLIC.search(bare))
+
+
+def is_digest_name(name: str) -> bool:
+    words = {w.lower() for w in re.split(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])", name) if w}
+    return bool(words & _DIGEST_WORDS)
+
+
+_WORDS = re.compile(r"[A-Za-z]+(?:[ _.-][A-Za-z]+)*[?!.]?")
+_PATH = re.compile(r"(?:[~.]?/|[A-Za-z]:\\|\.\.?/)\S*|[\w.-]+(?:/[\w.-]+)+/?")
+
+
+def is_plain_text(value: str) -> bool:
+    """Words, identifiers and paths (``user_password``, ``Secret question``, ``prod/api/key``):
+    what a keyword guess catches in labels, maps and configuration, never a generated secret."""
+    v = value.strip("\"'` ")
+    return bool(_WORDS.fullmatch(v) or _PATH.fullmatch(v))
+
+
+_ENCRYPTED = re.compile(
+    r"(?m)^kind:\s*SealedSecret\b|\$ANSIBLE_VAULT;|^sops:\s*$|-----BEGIN PGP MESSAGE-----|"
+    r"^\s*encryptedData:\s*$"
+)
+
+
+def is_encrypted_text(text: str) -> bool:
+    """A file of ciphertext (Sealed Secrets, SOPS, Ansible Vault, PGP messages): its random
+    strings are encrypted values, safe to commit by design."""
+    return bool(_ENCRYPTED.search(text))
+
+
 #: A line where a hexadecimal digest is expected and public: pinning, integrity, tagging tools.
 _DIGEST_CONTEXT = re.compile(
     r"""(?ix)
@@ -113,7 +223,7 @@ _DIGEST_CONTEXT = re.compile(
       |sha1|sha256|sha384|sha512|md5|crc|nonce|salt[-_]?hex|last[-_]?commit)\b['"]?\s*[:=]
   | \buses:\s*[\w./-]+@ | @sha256: | \bsha(?:1|256|384|512)[-:=] | [?&]ref= | //ref= | \bref=
   | \bgit[-_](?:commit|file|last[-_]modified[-_](?:at|by)|modifiers|org|repo)\b
-  | \byor[-_](?:trace|name)\b | \b(?:subresource|integrity)\b
+  | \byor[-_](?:trace|name)\b | \b(?:subresource|integrity)\b | verification
     """
 )
 #: Files whose hexadecimal and base64 strings are digests of dependencies, by name.

@@ -24,8 +24,11 @@ _SECRET_WORD = (
     r"client[_.-]?secret|webhook[_.-]?secret|key"
 )
 _NAME = rf"(?<![\w.-])(?i:(?:[A-Za-z_@$][\w.-]{{0,60}}?)?(?:{_SECRET_WORD})[\w-]{{0,20}})"
+#: A type between the name and ``=``: ``password: string =`` (TypeScript, Kotlin, Swift),
+#: ``var password string =`` (Go), ``param password string =`` (Bicep).
+_TYPE = r"(?:\s*:\s*[\w.<>\[\]?]+\s*(?==)|\s+(?i:string|str|securestring|char\[\]|var)\b)?"
 _QUOTED = re.compile(
-    rf"(?P<name>{_NAME})['\"]?\]?\s{{0,3}}(?:=>|:=|\?=|=|:)\s{{0,3}}(?:[@rRbBuUfF]?)"
+    rf"(?P<name>{_NAME}){_TYPE}['\"]?\]?\s{{0,3}}(?:=>|:=|\?=|=|:)\s{{0,3}}(?:[@rRbBuUfF]?)"
     r"(?P<q>['\"`])(?P<secret>[^'\"`\n]{6,200})(?P=q)"
 )
 _BARE = re.compile(
@@ -35,21 +38,6 @@ _BARE = re.compile(
 )
 _XML = re.compile(rf"<(?P<name>{_NAME})>(?P<secret>[^<>\s]{{8,200}})</")
 
-#: The name's last word, when it says something *about* a secret rather than being one.
-_NOT_A_SECRET = re.compile(
-    r"(?i)(?:^|[_.-]|(?<=[a-z]))(?:name|names|id|ids|file|files|path|dir|url|uri|endpoint|host|"
-    r"type|types|len|length|size|ttl|timeout|expiry|expires|expiration|expire|age|header|field|"
-    r"prefix|suffix|env|var|ref|arn|version|mode|policy|count|enabled|enable|required|format|"
-    r"pattern|regex|algorithm|algo|label|description|desc|hint|provider|store|manager|backend|"
-    r"param|template|kind|class|source|selector|location|key[_.-]?id|name[_.-]?key|index|idx|"
-    r"reset|change|changed|confirm|confirmation|strength|validator|validation|rule|rules|"
-    r"schema|title|placeholder|prompt|message|msg|text|error|errors|input|form|column|attr|"
-    r"attribute|property|prop|option|options|flag|usage|status|state|method|parser|generator|"
-    r"fn|func|function|callback|handler|module|script|command|cmd|id_key|ids_key|_?uid|"
-    r"sha|hash|digest|checksum|fingerprint|nonce|salt|iv|length_min|length_max|min|max)$"
-)
-#: Public halves and publishable keys are meant to be shared.
-_PUBLIC = re.compile(r"(?i)public|pub[_.-]?key|publishable|(?:^|[_.-])pub(?:$|[_.-])")
 _EXPRESSION = re.compile(
     r"^(?:[A-Za-z_$][\w$]*\s*[.(\[]|process\.env|os\.environ|getenv|env\(|secrets?\.|"
     r"vars?\.|self\.|this\.|config\.|settings\.|request\.)"
@@ -94,7 +82,7 @@ def _classes(value: str) -> int:
 def looks_secret(name: str, value: str, quoted: bool) -> bool:
     """Whether ``value`` assigned to ``name`` reads as a literal credential."""
     bare_name = name.strip("'\"`$@").rstrip("]")
-    if _NOT_A_SECRET.search(bare_name) or _PUBLIC.search(bare_name):
+    if filters.name_is_not_a_secret(bare_name):
         return False
     v = value.strip()
     if len(v) < 8 and not (quoted and len(v) >= 6 and _classes(v) >= 3):

@@ -21,7 +21,7 @@ from typing import Any
 
 from gitops_guard.models import Finding, Severity, stable_hash
 from gitops_guard.scanners.interface import Rule
-from gitops_guard.scanners.secrets import catalogue, filters
+from gitops_guard.scanners.secrets import catalogue, checks, filters
 from gitops_guard.scanners.secrets.catalogue import Detector, Hit
 from gitops_guard.scanners.secrets.upstream import HELP_URL as UPSTREAM_URL
 from gitops_guard.scanners.secrets.upstream import UpstreamHit
@@ -65,6 +65,7 @@ class Candidate:
     kind: str
     severity: str = "high"
     rotate: str = ""
+    provider: str = ""
     where: str = ""
     start: int = 0
     end: int = 0
@@ -86,6 +87,7 @@ class Candidate:
             kind="decoded" if where.get("where") and kind == "format" else kind,
             severity=d.severity,
             rotate=d.rotate,
+            provider=d.provider,
             detector_obj=d,
             **where,
         )
@@ -103,18 +105,38 @@ def _upstream_meta() -> dict[str, dict[str, Any]]:
 _HEXISH = re.compile(r"[0-9a-fA-F]+|[A-Za-z0-9+/=_-]+")
 
 
-def upstream_verdict(value: str, line: str, path: str, heuristic: bool) -> str:
-    """Our precision filters on a detect-secrets secret: ``"drop"``, ``"example"`` (a format
-    plugin matched a placeholder: kept, at info severity, so nothing upstream reports is lost)
-    or ``"keep"``. The entropy and keyword plugins' guesses are also dropped for references,
-    UUIDs and digests where digests belong."""
+def upstream_verdict(
+    value: str, line: str, col: int, path: str, heuristic: bool, encrypted: bool = False
+) -> str:
+    """Our precision filters on a detect-secrets secret: ``"example"`` (a placeholder or
+    documentation value: kept, at info severity, so nothing upstream reports is lost), ``"drop"``
+    (only for the entropy and keyword plugins' guesses: references, UUIDs, labels and paths,
+    ciphertext, names that are about a secret or public, digests where digests belong) or
+    ``"keep"``."""
+    if filters.is_placeholder(value, sequences=False):
+        return "example"
     if not heuristic:
-        return "example" if filters.is_placeholder(value, sequences=False) else "keep"
-    if filters.is_placeholder(value) or filters.is_reference(value) or filters.is_uuid(value):
+        return "keep"
+    if filters.is_reference(value) or filters.inside_reference(line, col, len(value)):
+        return "drop"
+    if filters.is_uuid(value):
+        return "drop"
+    if encrypted or filters.is_plain_text(value):
+        return "drop"
+    name = filters.assignment_name(line, col)
+    if name and (filters.name_is_not_a_secret(name) or filters.is_digest_name(name)):
         return "drop"
     if _HEXISH.fullmatch(value) and filters.is_digest_context(value, line, path):
         return "drop"
     return "keep"
+
+
+def _key_follows(lines: Sequence[str], index: int) -> bool:
+    """Key material after a private-key header (a ``BEGIN ... PRIVATE KEY`` line of docs, or a
+    PuTTY header with nothing after it, has none)."""
+    block = "\n".join(lines[index : index + 120])
+    end = re.search(r"-----END|Private-MAC:", block)
+    return checks.key_material(block[: end.start()] if end else block)
 
 
 def from_upstream(
@@ -123,6 +145,7 @@ def from_upstream(
     """detect-secrets' secrets as candidates, located on their line where the value is there."""
     lines = text.split("\n")
     seen_line = first_line + text.count("\n", 0, seen) if seen else first_line - 1
+    encrypted = filters.is_encrypted_text(text)
     out = []
     meta = _upstream_meta()
     for h in hits:
@@ -132,7 +155,11 @@ def from_upstream(
         line_text = lines[index] if 0 <= index < len(lines) else ""
         col = line_text.find(h.value) if h.value else -1
         m = meta.get(h.plugin, {})
-        verdict = upstream_verdict(h.value, line_text, path, bool(m.get("heuristic")))
+        verdict = upstream_verdict(
+            h.value, line_text, col, path, bool(m.get("heuristic")), encrypted
+        )
+        if h.plugin == "PrivateKeyDetector" and not _key_follows(lines, index):
+            verdict = "example"
         if verdict == "drop":
             continue
         example = verdict == "example"
@@ -224,7 +251,8 @@ def _secret_type(c: Candidate) -> str:
 
 
 def _fix(c: Candidate) -> str:
-    first = c.rotate or "Revoke or rotate this credential where it was issued"
+    where = f" in {c.provider}'s console or API settings" if c.provider else " where it was issued"
+    first = c.rotate or f"Revoke or regenerate the credential{where}"
     return (
         f"Rotate it first: {first}. Then remove it and read it at run time from a secret store "
         "or the environment; deleting it from the file (or from git history) does not revoke it."

@@ -91,12 +91,13 @@ class Engine:
             return []
         out: list[UpstreamHit] = []
         for lines in _line_sets(filename, text, transform):
-            for secret in self._process(lines, filename):
+            for secret, plugin in self._process(lines, filename):
+                line = lines[int(secret.line_number) - 1].rstrip()
                 out.append(
                     UpstreamHit(
                         self.plugin_of(secret.type),
                         secret.type,
-                        str(secret.secret_value),
+                        _whole(plugin, line, str(secret.secret_value)),
                         int(secret.line_number),
                     )
                 )
@@ -104,7 +105,7 @@ class Engine:
                 break
         return out
 
-    def _process(self, lines: list[str], filename: str) -> Iterator[Any]:
+    def _process(self, lines: list[str], filename: str) -> Iterator[tuple[Any, Any]]:
         """upstream's ``_process_line_based_plugins``, on the candidate lines only."""
         from gitops_guard._vendor.detect_secrets.core import scan as ds_scan
         from gitops_guard._vendor.detect_secrets.settings import get_plugins
@@ -133,7 +134,7 @@ class Engine:
                         line=line,
                         context=snippet,
                     ):
-                        yield secret
+                        yield secret, plugin
 
     def candidate_lines(self, lines: Sequence[str]) -> list[int]:
         """1-based numbers of the lines where some plugin's pattern occurs."""
@@ -150,6 +151,20 @@ class Engine:
                 last = _line_at(starts, max(m.start(), m.end() - 1))
                 marked.update(range(first, last + 1))
         return sorted(marked)
+
+
+def _whole(plugin: Any, line: str, value: str) -> str:
+    """The token a regex plugin matched. Plugins whose pattern has a group report the group
+    (``GitHubTokenDetector`` says ``ghp``, ``GitLabTokenDetector`` ``glpat``); the value must be
+    the token itself, to tell two tokens apart and to judge it."""
+    if len(value) >= 12 or not hasattr(plugin, "denylist"):
+        return value
+    for regex in plugin.denylist:
+        for m in regex.finditer(line):
+            token = str(m.group()).strip(" \t=:\"'")
+            if token != value and token.startswith(value):  # the group was the token's prefix
+                return token
+    return value
 
 
 def _line_at(starts: list[int], offset: int) -> int:
