@@ -16,9 +16,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import string
 import sys
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -57,7 +58,8 @@ class Detector:
     """Whose credential it is (``GitHub``)."""
     name: str
     """What it is, as the finding's message says it (``GitHub personal access token``)."""
-    regex: re.Pattern[str]
+    pattern: str
+    """The regular expression, compiled on first use (most detectors never run on a text)."""
     keywords: tuple[str, ...]
     """Lower-case literals one of which must occur in a text for the detector to be tried."""
     confidence: str
@@ -76,7 +78,35 @@ class Detector:
     """For a keyed detector, the provider's words one of which the assignment's name holds."""
     requires: tuple[str, ...] = ()
     """Lower-case literals that must all occur in the text (``kind: config`` for kubeconfig)."""
-    """``keyed``, ``block`` (spans lines), ``url``..."""
+    flags: int = 0
+    finder: Finder | None = field(default=None, compare=False)
+    """Code that finds the hits in a window instead of the pattern (the generic detector)."""
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return _compiled(self.pattern, self.flags)
+
+    @property
+    def reach(self) -> int:
+        """How far from a keyword a match may start or end: its longest possible length."""
+        return _reach(self.pattern, self.flags)
+
+
+Finder = Callable[[str, list[tuple[int, int]]], Iterator["Hit"]]
+"""Finds a detector's hits in a text, given the spans of its keywords' occurrences."""
+
+
+@functools.cache
+def _compiled(pattern: str, flags: int) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+@functools.cache
+def _reach(pattern: str, flags: int) -> int:
+    from re import _parser  # type: ignore[attr-defined]
+
+    widest = int(_parser.parse(pattern, flags).getwidth()[1])
+    return widest if widest < (1 << 20) else 4096
 
 
 @dataclass(frozen=True)
@@ -128,7 +158,9 @@ def _compile(table: dict[str, Any], source: str, rotate: dict[str, str]) -> Dete
             words="|".join(re.escape(w).replace(r"\ ", r"[\s_.-]?") for w in words),
             value=table["value"],
         )
-        keywords = tuple(table.get("keywords", [w.lower() for w in words]))
+        # Every match starts at one of the names: they are the keywords, and the pattern is
+        # tried at each of their occurrences only.
+        keywords = tuple(dict.fromkeys(w.lower() for w in words))
         confidence = str(table.get("confidence", "medium"))
         tags = ("keyed", *table.get("tags", ()))
     else:
@@ -153,7 +185,8 @@ def _compile(table: dict[str, Any], source: str, rotate: dict[str, str]) -> Dete
         id=ident,
         provider=str(table["provider"]),
         name=str(table["name"]),
-        regex=re.compile(pattern, flags),
+        pattern=pattern,
+        flags=flags,
         keywords=tuple(k.lower() for k in keywords),
         confidence=confidence,
         checks=tuple(table.get("checks", ())),
@@ -172,6 +205,16 @@ def data_files() -> list[tuple[str, bytes]]:
     """The catalogue's data files, sorted by name."""
     folder = resources.files(DATA_PACKAGE)
     return sorted((p.name, p.read_bytes()) for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+@functools.cache
+def upstream_table() -> dict[str, dict[str, Any]]:
+    """``data/upstream.toml``, by detect-secrets plugin class name."""
+    for name, data in data_files():
+        if name == "upstream.toml":
+            doc = tomllib.loads(data.decode("utf-8"))
+            return {str(t["plugin"]): t for t in doc.get("upstream", [])}
+    return {}
 
 
 def digest() -> str:
@@ -196,7 +239,7 @@ class Catalogue:
             for kw in d.keywords:
                 index.setdefault(kw, []).append(i)
         for kw, ids in index.items():
-            self._automaton.add_word(kw, tuple(ids))
+            self._automaton.add_word(kw, (len(kw), tuple(ids)))
         self._automaton.make_automaton()
         self._prefixes = tuple(
             sorted(
@@ -217,36 +260,100 @@ class Catalogue:
                 return p
         return None
 
+    def _windows(self, lower: str) -> dict[int, list[tuple[int, int]]]:
+        """For each detector whose keywords occur, the spans of those occurrences."""
+        found: dict[int, list[tuple[int, int]]] = {}
+        for end, (length, ids) in self._automaton.iter(lower):
+            for i in ids:
+                found.setdefault(i, []).append((end + 1 - length, end + 1))
+        return found
+
     def candidates(self, lower: str) -> list[Detector]:
         """Detectors one of whose keywords occurs in ``lower`` (the text, lower-cased)."""
-        seen: set[int] = set()
-        for _, ids in self._automaton.iter(lower):
-            seen.update(ids)
-        return [self.detectors[i] for i in sorted(seen)]
+        return [self.detectors[i] for i in sorted(self._windows(lower))]
 
     def scan(self, text: str, lower: str | None = None) -> Iterator[Hit]:
-        """Every match of every applicable detector that passes its checks."""
-        lower = text.lower() if lower is None else lower
-        for d in self.candidates(lower):
+        """Every match of every applicable detector that passes its checks.
+
+        A detector's pattern runs only around its keywords' occurrences, as far as its longest
+        possible match reaches (the whole text for ``context`` detectors, whose keyword may stand
+        anywhere in the file): scanning every text with hundreds of patterns would cost seconds
+        per megabyte."""
+        lower = ascii_lower(text) if lower is None else lower
+        for i, spans in sorted(self._windows(lower).items()):
+            d = self.detectors[i]
             if d.requires and not all(r in lower for r in d.requires):
                 continue
-            for m in d.regex.finditer(text):
-                group: int | str = 0
-                for name in ("secret", "secret2"):
-                    if name in d.regex.groupindex and m.group(name):
-                        group = name
-                value = m.group(group)
-                if not value:
-                    continue
-                if d.min_entropy and checkmod.entropy(value) < d.min_entropy:
-                    continue
-                if not all(checkmod.CHECKS[c](value) for c in d.checks):
-                    continue
-                confidence = d.confidence
-                if d.checksum and not checkmod.CHECKSUMS[d.checksum](value):
-                    confidence = lower_confidence(confidence)
-                span = m.span() if "block" in d.tags else None
-                yield Hit(d, value, m.start(group), m.end(group), confidence, span=span)
+            last = -1
+            for hit in self._find(d, text, spans):
+                if hit.start >= last:
+                    last = hit.end
+                    yield hit
+
+    def _find(self, d: Detector, text: str, spans: list[tuple[int, int]]) -> Iterator[Hit]:
+        if d.finder is not None:
+            yield from d.finder(text, sorted(spans))
+        elif "keyed" in d.tags or "start" in d.tags:  # matches start at a keyword: try there
+            regex = d.regex
+            for start, _ in sorted(spans):
+                m = regex.match(text, start)
+                hit = _hit(d, m) if m is not None else None
+                if hit is not None:
+                    yield hit
+        else:
+            windows = [(0, len(text))] if "context" in d.tags else _merge(spans, d.reach, len(text))
+            for start, end in windows:
+                yield from self._match(d, text, start, end)
+
+    @staticmethod
+    def _match(d: Detector, text: str, start: int, end: int) -> Iterator[Hit]:
+        regex = d.regex
+        for found in regex.finditer(text, start, end):
+            m: re.Match[str] | None = found
+            if found.end() == end and end < len(text):  # the window may have cut it short
+                m = regex.match(text, found.start())
+            hit = _hit(d, m) if m is not None else None
+            if hit is not None:
+                yield hit
+
+
+def _hit(d: Detector, m: re.Match[str]) -> Hit | None:
+    group: int | str = 0
+    for name in ("secret", "secret2"):
+        if name in m.re.groupindex and m.group(name):
+            group = name
+    value = m.group(group)
+    if not value:
+        return None
+    if d.min_entropy and checkmod.entropy(value) < d.min_entropy:
+        return None
+    if not all(checkmod.CHECKS[c](value) for c in d.checks):
+        return None
+    confidence = d.confidence
+    if d.checksum and not checkmod.CHECKSUMS[d.checksum](value):
+        confidence = lower_confidence(confidence)
+    span = m.span() if "block" in d.tags else None
+    return Hit(d, value, m.start(group), m.end(group), confidence, span=span)
+
+
+def _merge(spans: list[tuple[int, int]], reach: int, size: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        start, end = max(0, start - reach), min(size, end + reach)
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def ascii_lower(text: str) -> str:
+    """``text`` with A-Z lower-cased: same length, so offsets in it are offsets in ``text``
+    (``str.lower`` can change the length of some non-ASCII text)."""
+    return text.translate(_ASCII_LOWER)
 
 
 def lower_confidence(confidence: str) -> str:
@@ -265,7 +372,9 @@ def load() -> Catalogue:
     for name, doc in docs:
         for table in doc.get("detector", []):
             detectors.append(_compile(table, name, rotate))
-    return Catalogue(detectors)
+    from gitops_guard.scanners.secrets.generic import GENERIC
+
+    return Catalogue([*detectors, GENERIC])
 
 
 class Lines:

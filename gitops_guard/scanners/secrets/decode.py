@@ -27,11 +27,10 @@ MAX_DEPTH = 2
 MAX_BLOBS = 4000
 MAX_BLOB = 64 << 10
 
-_BLOB = re.compile(
-    r"(?<![A-Za-z0-9+/_-])(?:[A-Za-z0-9+/]{4}){5,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?(?![A-Za-z0-9+/=_-])"
-)
-_URLSAFE = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9_-]{24,}={0,2}(?![A-Za-z0-9+/=_-])")
-_PERCENT = re.compile(r"[^\s'\"<>]*%[0-9A-Fa-f]{2}[^\s'\"<>]*")
+#: A run of base64 characters (standard or URL-safe alphabet), long enough to hold a token.
+_RUN = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_TOKEN_CHARS = re.compile(r"[^\s'\"<>]*")
 _SECRET_KIND = re.compile(r"(?m)^kind:\s*['\"]?Secret['\"]?\s*$")
 _DATA_KEY = re.compile(r"(?m)^(?P<indent>[ \t]*)(?P<key>data|binaryData):[ \t]*$")
 _ENTRY = re.compile(
@@ -129,21 +128,31 @@ def docker_auths(text: str, base: int, where: str) -> Iterator[Decoded]:
 def blobs(text: str) -> Iterator[Decoded]:
     """Base64 and URL-encoded values of ``text`` that decode to text."""
     count = 0
-    for regex in (_BLOB, _URLSAFE):
-        for m in regex.finditer(text):
-            if count >= MAX_BLOBS:
-                return
-            value = m.group()
-            if len(value) > MAX_BLOB or (regex is _URLSAFE and not re.search(r"[-_]", value)):
-                continue
-            decoded = _b64(value)
-            if decoded is not None and len(decoded) >= 8:
-                count += 1
-                yield Decoded(decoded, m.start(), m.end(), "base64-encoded")
-    for m in _PERCENT.finditer(text):
+    for m in _RUN.finditer(text):
         if count >= MAX_BLOBS:
             return
-        decoded = unquote(m.group())
-        if decoded != m.group():
+        value = m.group()
+        if len(value) > MAX_BLOB or (m.start() and text[m.start() - 1] in "+/=_-"):
+            continue
+        if ("-" in value or "_" in value) and ("+" in value or "/" in value):
+            continue  # two alphabets: not one base64 value
+        decoded = _b64(value)
+        if decoded is not None and len(decoded) >= 8:
             count += 1
-            yield Decoded(decoded, m.start(), m.end(), "URL-encoded")
+            yield Decoded(decoded, m.start(), m.end(), "base64-encoded")
+    if "%" not in text:
+        return
+    seen = -1
+    for m in _PERCENT.finditer(text):
+        if count >= MAX_BLOBS or m.start() < seen:
+            continue
+        start = m.start()
+        while start > 0 and not text[start - 1].isspace() and text[start - 1] not in "'\"<>":
+            start -= 1
+        end = _TOKEN_CHARS.match(text, m.start()).end()  # type: ignore[union-attr]
+        seen = end
+        encoded = text[start:end]
+        decoded = unquote(encoded)
+        if decoded != encoded:
+            count += 1
+            yield Decoded(decoded, start, end, "URL-encoded")

@@ -74,10 +74,7 @@ def _candidates(
 
 
 def _scan(cat: Catalogue, text: str) -> list[Hit]:
-    hits = list(cat.scan(text))
-    if any(k in text.lower() for k in generic.KEYWORDS):
-        hits += generic.scan(text)
-    return hits
+    return list(cat.scan(text))
 
 
 def _decoded(cat: Catalogue, text: str, depth: int) -> Iterator[tuple[decode.Decoded, Hit]]:
@@ -108,7 +105,7 @@ DOCKER_AUTH = Detector(
     id="docker-config-auth",
     provider="Docker registry",
     name="Docker registry credentials",
-    regex=_DOCKER_AUTH,
+    pattern=_DOCKER_AUTH.pattern,
     keywords=('"auth"',),
     confidence="high",
     rotate="Revoke the password or token at the registry (Docker Hub: Account settings > "

@@ -23,7 +23,8 @@ _SECRET_WORD = (
     r"session[_.-]?key|auth[_.-]?key|app[_.-]?key|license[_.-]?key|credentials?|auth|bearer|"
     r"client[_.-]?secret|webhook[_.-]?secret|key"
 )
-_NAME = rf"(?<![\w.-])(?i:(?:[A-Za-z_@$][\w.-]{{0,60}}?)?(?:{_SECRET_WORD})[\w-]{{0,20}})"
+#: The name, from its secret word on (the part before is read backwards from the match).
+_NAME = rf"(?i:(?:{_SECRET_WORD})[\w-]{{0,20}})"
 #: A type between the name and ``=``: ``password: string =`` (TypeScript, Kotlin, Swift),
 #: ``var password string =`` (Go), ``param password string =`` (Bicep).
 _TYPE = r"(?:\s*:\s*[\w.<>\[\]?]+\s*(?==)|\s+(?i:string|str|securestring|char\[\]|var)\b)?"
@@ -52,20 +53,54 @@ _PATHISH = re.compile(
 )
 
 
-def _detector() -> Detector:
-    return Detector(
-        id="generic-secret",
-        provider="",
-        name="Hard-coded secret assigned to a secret-named variable",
-        regex=_QUOTED,
-        keywords=KEYWORDS,
-        confidence="medium",
-        rotate="",
-        tags=("generic",),
-    )
+def _name_start(text: str, pos: int) -> int:
+    """Where the identifier holding the secret word at ``pos`` begins (at most 60 back)."""
+    start = pos
+    while (
+        start > 0 and pos - start < 60 and (text[start - 1].isalnum() or text[start - 1] in "_.-@$")
+    ):
+        start -= 1
+    return start
 
 
-GENERIC = _detector()
+#: What must follow an identifier for it to be assigned a value at all (a cheap first test).
+_ASSIGNED = re.compile(
+    r"""[\w.-]*['"`]?\]?[ \t]*(?::[ \t]*[\w.<>\[\]?]+[ \t]*)?(?:=|:|>|[ \t]+\w+[ \t]*=)"""
+)
+
+
+def find(text: str, spans: list[tuple[int, int]]) -> Iterator[Hit]:
+    """The generic detector's hits: the patterns are tried only where an identifier holding one
+    of the :data:`KEYWORDS` is assigned something, at the positions its secret word may start."""
+    tried: set[int] = set()
+    for kw_start, kw_end in spans:
+        start = _name_start(text, kw_start)
+        if start in tried or not _ASSIGNED.match(text, kw_end):
+            continue
+        tried.add(start)
+        for regex, quoted in ((_QUOTED, True), (_BARE, False), (_XML, False)):
+            for pos in range(start - 1 if regex is _XML else start, kw_start + 1):
+                m = regex.match(text, max(pos, 0))
+                if m is None:
+                    continue
+                name = text[_name_start(text, m.start("name")) : m.end("name")]
+                value = m.group("secret")
+                if looks_secret(name, value, quoted):
+                    yield Hit(GENERIC, value, m.start("secret"), m.end("secret"), "medium")
+                break
+
+
+GENERIC = Detector(
+    id="generic-secret",
+    provider="Generic",
+    name="Hard-coded secret assigned to a secret-named variable",
+    rotate="Change the password or revoke the key at the service it belongs to",
+    pattern=_QUOTED.pattern,
+    keywords=KEYWORDS,
+    confidence="medium",
+    tags=("generic",),
+    finder=find,
+)
 
 
 def _classes(value: str) -> int:
@@ -102,11 +137,3 @@ def looks_secret(name: str, value: str, quoted: bool) -> bool:
     if password:
         return _classes(v) >= 2 and e >= 2.5
     return len(v) >= 16 and _classes(v) >= 2 and checks.mixed(v) and e >= 3.0
-
-
-def scan(text: str) -> Iterator[Hit]:
-    for regex, quoted in ((_QUOTED, True), (_BARE, False), (_XML, False)):
-        for m in regex.finditer(text):
-            value = m.group("secret")
-            if looks_secret(m.group("name"), value, quoted):
-                yield Hit(GENERIC, value, m.start("secret"), m.end("secret"), "medium")

@@ -11,7 +11,6 @@ rule (never the line), so it is what any one occurrence's would be.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import sys
@@ -27,9 +26,9 @@ from gitops_guard.scanners.secrets.upstream import HELP_URL as UPSTREAM_URL
 from gitops_guard.scanners.secrets.upstream import UpstreamHit
 
 if sys.version_info >= (3, 11):
-    import tomllib
+    pass
 else:  # pragma: no cover
-    import tomli as tomllib
+    pass
 
 ANCHOR_SALT = "gitops-guard-secret-1"
 HELP_URL = "https://github.com/gitops-guard/gitops-guard/blob/main/docs/scanners.md#secrets"
@@ -93,13 +92,8 @@ class Candidate:
         )
 
 
-@functools.cache
 def _upstream_meta() -> dict[str, dict[str, Any]]:
-    for name, data in catalogue.data_files():
-        if name == "upstream.toml":
-            doc = tomllib.loads(data.decode("utf-8"))
-            return {str(t["plugin"]): t for t in doc.get("upstream", [])}
-    return {}
+    return catalogue.upstream_table()
 
 
 _HEXISH = re.compile(r"[0-9a-fA-F]+|[A-Za-z0-9+/=_-]+")
