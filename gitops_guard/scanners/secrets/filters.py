@@ -192,7 +192,12 @@ def is_digest_name(name: str) -> bool:
 
 
 _WORDS = re.compile(r"[A-Za-z]+(?:[ _.-][A-Za-z]+)*[?!.]?")
-_PATH = re.compile(r"(?:[~.]?/|[A-Za-z]:\\|\.\.?/)\S*|[\w.-]+(?:/[\w.-]+)+/?")
+#: Absolute and ./ paths, and relative ones made of lower-case words (``prod/api/key``): base64,
+#: which has ``/`` too, mixes cases.
+_PATH = re.compile(
+    r"(?:~|\.\.?)?(?:/[A-Z]?[a-z0-9._-]*)+|[A-Za-z]:\\[\w .\\-]*|"
+    r"[a-z0-9][a-z0-9._-]*(?:/[a-z0-9._-]+)+/?"
+)
 
 
 def is_plain_text(value: str) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 from gitops_guard import text as textmod
 
 WHOLE = 8 << 20
-PIECE = 4 << 20
+PIECE = 1 << 20
 OVERLAP = 64 << 10
 
 
