@@ -112,16 +112,80 @@ def trees(root: Path, files: int, extra: list[Path]) -> dict[str, Path]:
     return out
 
 
+def evaluate(root: Path) -> dict[str, dict[str, float]]:
+    """Recall and noise on tests/scanners/secrets_eval (our labelled set), ours and upstream's.
+    A case is flagged by us when a finding above info is on it (info does not fail a run)."""
+    sys.path.insert(0, str(REPO_ROOT / "tests" / "scanners"))
+    from test_secrets_eval import cases
+
+    out: dict[str, dict[str, float]] = {}
+    for kind in ("positives", "negatives"):
+        examples = cases(kind)
+        tree = root / f"eval-{kind}"
+        for i, (name, text) in enumerate(examples):
+            path = tree / f"case{i:03d}" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text + "\n")
+        # gitops-guard: ignore[B603] the benchmark's own fixed commands
+        ours_doc = json.loads(
+            subprocess.run(
+                [
+                    str(BIN / "gitops-guard"),
+                    "scan",
+                    "--scanners=secrets",
+                    "--no-cache",
+                    "-fjson",
+                    ".",
+                ],
+                cwd=tree,
+                capture_output=True,
+                text=True,
+                check=False,
+                env={**os.environ, "GITOPS_GUARD_CACHE_DIR": str(root / "cache")},
+            ).stdout
+        )
+        ours = {f["path"].split("/")[0] for f in ours_doc["findings"] if f["severity"] != "info"}
+        any_severity = {f["path"].split("/")[0] for f in ours_doc["findings"]}
+        # gitops-guard: ignore[B603] the benchmark's own fixed commands
+        up_doc = json.loads(
+            subprocess.run(
+                [sys.executable, "-m", "detect_secrets", "scan", "--all-files", "."],
+                cwd=tree,
+                capture_output=True,
+                text=True,
+                check=True,
+                env={**os.environ, "PYTHONPATH": str(WHEEL)},
+            ).stdout
+        )
+        up = {name.split("/")[0] for name, items in up_doc["results"].items() if items}
+        n = len(examples)
+        out[kind] = {
+            "cases": n,
+            "ours": len(ours) / n,
+            "ours_any_severity": len(any_severity) / n,
+            "detect_secrets": len(up) / n,
+        }
+        print(
+            f"{kind:10} {n:4} cases  flagged: ours {len(ours)} (with info: {len(any_severity)})"
+            f"  detect-secrets {len(up)}"
+        )
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("paths", nargs="*", type=Path)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--files", type=int, default=3000)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--eval-only", action="store_true", help="only recall and noise")
     args = ap.parse_args(argv)
-    rows = []
+    rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(prefix="gg-secrets-bench-") as tmp:
         root = Path(tmp)
+        rows.append({"eval": evaluate(root)})
+        if args.eval_only:
+            return 0
         for name, tree in trees(root, args.files, args.paths).items():
             files = sum(1 for p in tree.rglob("*") if p.is_file())
             mib = sum(p.stat().st_size for p in tree.rglob("*") if p.is_file()) / (1 << 20)

@@ -37,7 +37,8 @@ _SUPPRESSION = re.compile(r"gitops-guard\s*:\s*ignore\s*\[[^\]\n]*\]", re.IGNORE
 
 def loaded_engine() -> str:
     """What ``gitops-guard scanners`` shows for this scanner (without importing the engine)."""
-    return f"{upstream.label()} + catalogue of {len(catalogue.load().detectors)} formats"
+    formats = sum(1 for d in catalogue.load().detectors if d.finder is None)
+    return f"{upstream.label()} + catalogue of {formats} formats"
 
 
 def _blank_suppressions(text: str) -> str:
