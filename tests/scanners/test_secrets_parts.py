@@ -169,3 +169,42 @@ def _all(text: str, word: str) -> list[int]:
         out.append(i)
         i = text.find(word, i + 1)
     return out
+
+
+# -- filters on detect-secrets' guesses --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "value", "verdict"),
+    [
+        (
+            'AWS_SECRET = "wJalrXUt/K7MDENG/bPxRfiCYz9Kq2LmQ"',
+            "wJalrXUt/K7MDENG/bPxRfiCYz9Kq2LmQ",
+            "keep",
+        ),
+        ("secret_name: prod/api/key", "prod/api/key", "drop"),
+        (
+            'secrets = "gitops_guard.scanners.secrets:SecretsScanner"',
+            "gitops_guard.scanners.secrets:SecretsScanner",
+            "drop",
+        ),
+        ('password = f"{token(10)}!9"', "{token(10)}!9", "drop"),
+        ('password_field = "user_password"', "user_password", "drop"),
+        (
+            'publishable_key: "pk_live_Xq2Lm9Wv4Rt7Zb8Nc1Pd3Fg"',
+            "pk_live_Xq2Lm9Wv4Rt7Zb8Nc1Pd3Fg",
+            "drop",
+        ),
+        (
+            'tag: "3f4e2a1b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f"',
+            "3f4e2a1b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f",
+            "drop",
+        ),
+        ('password = "Hq4Lw9Zt2Xv7Kp3N"', "Hq4Lw9Zt2Xv7Kp3N", "keep"),
+        ('api_key = "sk-..."', "sk-...", "example"),
+    ],
+)
+def test_detect_secrets_guesses_pass_our_filters(line: str, value: str, verdict: str) -> None:
+    from gitops_guard.scanners.secrets.report import upstream_verdict
+
+    assert upstream_verdict(value, line, line.find(value), "app/x.py", heuristic=True) == verdict

@@ -17,6 +17,7 @@ _DOCKER_AUTH = re.compile(
 )
 #: Detectors whose values are only meaningful with a provider's prefix: near-misses are noise.
 _HEXISH = re.compile(r"[0-9a-fA-F]+|[A-Za-z0-9+/=_-]+")
+_LOOSE = {"keyed", "generic", "loose"}
 
 
 _ALLOWLIST = re.compile(r"pragma:\s*allowlist[ -]secret", re.I)
@@ -118,7 +119,15 @@ def detect(cat: Catalogue, text: str, path: str, first_line: int, seen: int) -> 
     """Candidates of one piece; those wholly inside its first ``seen`` characters (the previous
     piece's overlap) were reported with that piece."""
     lines = Lines(text, first_line)
-    out = list(_candidates(_scan(cat, text), lines, path))
+    hits = _scan(cat, text)
+    if filters.is_encrypted_text(text):
+        # Ciphertext: its random values are encrypted; only a real format stands out.
+        hits = [
+            h
+            for h in hits
+            if not (_LOOSE & set(h.detector.tags) and filters.in_encrypted_block(text, h.start))
+        ]
+    out = list(_candidates(hits, lines, path))
     for dec in decode.kubernetes_data(text):
         span = (dec.start, dec.end)
         found = list(_candidates(_scan(cat, dec.text), Lines(dec.text), path))

@@ -27,7 +27,7 @@ _REFERENCE = re.compile(
   | %\(\w+\)s | %\{[\w.:-]+\} | %[A-Z_][A-Z0-9_]*%   # Python %(x)s, Ruby/Puppet %{x}, Windows %X%
   | \#\{[^{}]+\}                          # Ruby interpolation
   | <%=?[^%]*%> | @[A-Za-z_][\w.]*@       # ERB, Maven/autoconf @VAR@
-  | \{[A-Za-z_][\w.]*\}                   # Python str.format {name}
+  | \{[A-Za-z_][\w.]*(?:\([^{}()]*\))?(?:\[[^{}]*\])?(?:![rsa])?(?::[^{}]*)?\}  # {name}, f"{f(x)}"
   | \(\(\s*[\w./-]+\s*\)\)                # Concourse ((var))
   | \[\[\s*[\w./-]+\s*\]\]                # Jenkins-style [[var]]
   | ENC\[[^\]]*\]                         # SOPS encrypted values
@@ -191,7 +191,11 @@ def is_digest_name(name: str) -> bool:
     return bool(words & _DIGEST_WORDS)
 
 
-_WORDS = re.compile(r"[A-Za-z]+(?:[ _.-][A-Za-z]+)*[?!.]?")
+_WORDS = re.compile(
+    r"[A-Za-z]+(?:[ _.-][A-Za-z]+)*[?!.]?"  # words, identifiers, labels
+    r"|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+)+"  # CONSTANT_NAMES, snake_case
+    r"|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A-Za-z_][\w.]*)?"  # dotted names, entry points
+)
 #: Absolute and ./ paths, and relative ones made of lower-case words (``prod/api/key``): base64,
 #: which has ``/`` too, mixes cases.
 _PATH = re.compile(
@@ -211,6 +215,14 @@ _ENCRYPTED = re.compile(
     r"(?m)^kind:\s*SealedSecret\b|\$ANSIBLE_VAULT;|^sops:\s*$|-----BEGIN PGP MESSAGE-----|"
     r"^\s*encryptedData:\s*$"
 )
+
+
+def in_encrypted_block(text: str, offset: int) -> bool:
+    """The value at ``offset`` sits in ciphertext: after a Sealed Secret's ``encryptedData:``,
+    an Ansible Vault or PGP message header, or SOPS metadata, in the same YAML document."""
+    before = text[max(0, offset - 8192) : offset]
+    cut = max(before.rfind("\n---"), before.rfind("```"))
+    return bool(_ENCRYPTED.search(before[cut + 1 :] if cut >= 0 else before))
 
 
 def is_encrypted_text(text: str) -> bool:

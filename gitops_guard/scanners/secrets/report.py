@@ -100,7 +100,13 @@ _HEXISH = re.compile(r"[0-9a-fA-F]+|[A-Za-z0-9+/=_-]+")
 
 
 def upstream_verdict(
-    value: str, line: str, col: int, path: str, heuristic: bool, encrypted: bool = False
+    value: str,
+    line: str,
+    col: int,
+    path: str,
+    heuristic: bool,
+    encrypted: bool = False,
+    text_before: str = "",
 ) -> str:
     """Our precision filters on a detect-secrets secret: ``"example"`` (a placeholder or
     documentation value: kept, at info severity, so nothing upstream reports is lost), ``"drop"``
@@ -115,7 +121,9 @@ def upstream_verdict(
         return "drop"
     if filters.is_uuid(value):
         return "drop"
-    if encrypted or filters.is_plain_text(value):
+    if filters.is_plain_text(value):
+        return "drop"
+    if encrypted and filters.in_encrypted_block(text_before, len(text_before)):
         return "drop"
     name = filters.assignment_name(line, col)
     if name and (filters.name_is_not_a_secret(name) or filters.is_digest_name(name)):
@@ -149,8 +157,9 @@ def from_upstream(
         line_text = lines[index] if 0 <= index < len(lines) else ""
         col = line_text.find(h.value) if h.value else -1
         m = meta.get(h.plugin, {})
+        before = "\n".join(lines[max(0, index - 200) : index + 1]) if encrypted else ""
         verdict = upstream_verdict(
-            h.value, line_text, col, path, bool(m.get("heuristic")), encrypted
+            h.value, line_text, col, path, bool(m.get("heuristic")), encrypted, before
         )
         if h.plugin == "PrivateKeyDetector" and not _key_follows(lines, index):
             verdict = "example"
