@@ -106,6 +106,11 @@ def trees(root: Path, files: int, extra: list[Path]) -> dict[str, Path]:
         out["corpora"] = Path(shutil.copytree(corpora, root / "corpora"))
     ignore = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.egg-info", ".mypy_cache")
     out["gitops-guard"] = Path(shutil.copytree(REPO_ROOT, root / "self", ignore=ignore))
+    if "corpora" in out:  # both together: one real repository of some size
+        both = root / "both"
+        shutil.copytree(out["corpora"], both / "corpora")
+        shutil.copytree(out["gitops-guard"], both / "gitops-guard")
+        out["corpora+gitops-guard"] = both
     out[f"generated-{files}"] = generated(root, files)
     for path in extra:
         out[path.name] = path
