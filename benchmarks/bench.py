@@ -14,9 +14,10 @@ Scenarios (each a ratio; lower is better for gitops-guard):
 * ``commit_py`` a Python-only commit vs ``bandit FILE`` + ``detect-secrets-hook FILE``;
 * ``scaling``   synthetic trees of N files: our cold scan time and peak RSS per size.
 
-Upstream detect-secrets runs from the same unmodified 1.5.0 wheel our secrets scanner uses
-(gitops_guard/_vendor), through its own CLI. Checkov runs with the same offline settings we use
-(no guideline download, no update check) so neither side waits on a network that is not there.
+Upstream detect-secrets runs from the unmodified 1.5.0 wheel whose code our secrets scanner
+vendors (tests/fixtures/engines), through its own CLI. Checkov runs with the same offline
+settings we use (no guideline download, no update check) so neither side waits on a network
+that is not there.
 Nothing here asserts a timing; it prints a table and optionally writes JSON.
 """
 
@@ -39,7 +40,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from gitops_guard.scanners.checkov_common import OFFLINE_ENV  # noqa: E402
-from gitops_guard.scanners.secrets import VENDORED_WHEEL  # noqa: E402
+
+#: Upstream detect-secrets 1.5.0's unmodified wheel (the secrets scanner vendors its code).
+VENDORED_WHEEL = (
+    REPO_ROOT / "tests" / "fixtures" / "engines" / "detect_secrets-1.5.0-py3-none-any.whl"
+)
 
 BIN = Path(sys.executable).parent
 

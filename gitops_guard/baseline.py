@@ -24,7 +24,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gitops_guard.atomic import atomic_write
-from gitops_guard.dedupe import fingerprints
 from gitops_guard.errors import UsageError
 from gitops_guard.models import FINGERPRINT_VERSION, Finding
 
@@ -100,7 +99,7 @@ class Baseline:
         counts: Counter[str] = Counter()
         first: dict[str, Finding] = {}
         for f in findings:
-            for fp in fingerprints(f):
+            for fp in f.problems:
                 counts[fp] += 1
                 first.setdefault(fp, f)
         return cls(
@@ -126,7 +125,7 @@ class Baseline:
         kept: list[Finding] = []
         hidden = 0
         for f in sorted(findings, key=lambda x: x.sort_key):
-            needed = Counter(fingerprints(f))
+            needed = Counter(f.problems)
             if all(remaining[fp] >= n for fp, n in needed.items()):
                 remaining.subtract(needed)
                 hidden += 1

@@ -18,7 +18,7 @@ another engine at most once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from gitops_guard.models import Finding
@@ -88,6 +88,10 @@ class _Group:
         for m in self.members:
             if m.tool == f.tool and m.resource and f.resource and m.resource != f.resource:
                 return False  # two objects of one engine
+            if m.scanner == f.scanner == "secrets" and m.anchor != f.anchor:
+                # Two values on one line are two secrets; the scanner already merged its two
+                # engines' findings of one value (the anchor hashes the value).
+                return False
         return any(m.line <= f.line <= _end(m) or f.line <= m.line <= _end(f) for m in self.members)
 
     def add(self, f: Finding, mine: frozenset[str]) -> None:
@@ -104,17 +108,19 @@ class _Group:
         sources = {f"{m.tool}:{m.rule_id}" for m in others} | set().union(
             *(m.sources for m in self.members)
         )
-        fingerprints = {m.fingerprint for m in others} | set().union(
-            *(m.merged for m in self.members)
-        )
+        # Every problem of every member, as a multiset: a repeat of the primary (same rule,
+        # line and object) is the same problem reported twice and adds nothing.
+        problems = list(primary.merged)
+        for m in others:
+            if m.fingerprint == primary.fingerprint and m.line == primary.line:
+                continue
+            problems += m.problems
         also_in = set().union(*(m.also_in for m in self.members))
-        occurrences = set().union(*(m.occurrences for m in self.members))
         return replace(
             primary,
             sources=tuple(sorted(sources - {own})),
-            merged=tuple(sorted(fingerprints - {primary.fingerprint})),
+            merged=tuple(sorted(problems)),
             also_in=tuple(sorted(also_in)),
-            occurrences=tuple(sorted(occurrences - {primary.line})),
             fix=primary.fix or next((m.fix for m in ordered if m.fix), None),
         )
 
@@ -166,9 +172,3 @@ def _merge_once(findings: Iterable[Finding]) -> list[Finding]:
             open_groups.append(fresh)
     done.extend(open_groups)
     return [g.merged() for g in done]
-
-
-def fingerprints(finding: Finding) -> Sequence[str]:
-    """Every problem ``finding`` stands for: its own fingerprint once per occurrence, then each
-    merged one (what a baseline records and must hold to hide it)."""
-    return (finding.fingerprint,) * (1 + len(finding.occurrences)) + finding.merged

@@ -203,7 +203,7 @@ def _join_into(target: Finding, render: Finding) -> Finding:
         target,
         severity=worst,
         also_in=tuple(sorted({*target.also_in, f"{render.path}:{render.line}", *render.also_in})),
-        merged=tuple(sorted({*target.merged, render.fingerprint, *render.merged})),
+        merged=tuple(sorted([*target.merged, *render.problems])),
     )
 
 

@@ -2,11 +2,11 @@
 
 The blobs the selected commits added or changed (:func:`gitops_guard.git.history_blobs`: oldest
 first, each object id once, with the commit that introduced it) are copied raw - no filters, no
-textconv - into a private temporary folder and scanned like files, under a path of their own
-(``.git-history/<blob>/<path>``) so that two versions of one file never meet in the engine, and
-are cached by content like any file. Findings are then put back at their real path with the
-commit that brought them, so their fingerprints are the work tree's: baselines and inline
-suppressions apply unchanged.
+textconv - into a private temporary folder and scanned like files, each under a path of its own
+(:data:`~gitops_guard.models.HISTORY_PREFIX` ``<blob>/<path>``), so that two versions of one
+file never meet in the engine, and cached by content like any file. Findings are then put back
+at their real path with the commit that brought them; fingerprints ignore the prefix, so they
+are the work tree's: baselines and inline suppressions apply unchanged.
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from gitops_guard import git
-from gitops_guard.models import Finding, Report, ScanError
+from gitops_guard.models import HISTORY_PREFIX, Finding, Report, ScanError
 from gitops_guard.staged import copy_into, private_tempdir
 from gitops_guard.targets import DEFAULT_MAX_BYTES, TargetSet, build_targets
 
-PREFIX = ".git-history"
 ROTATE = (
     "rotate it first: it is in the git history (commit {commit}), and rewriting the history "
     "does not revoke it - every clone and fork keeps it"
@@ -109,7 +108,7 @@ def history_targets(
         candidates: dict[str, Path] = {}
         origin: dict[str, tuple[str, str]] = {}
         for b, name in zip(blobs, copies, strict=True):
-            scanned = f"{PREFIX}/{b.blob[:12]}/{b.path}"
+            scanned = f"{HISTORY_PREFIX}{b.blob[:12]}/{b.path}"
             origin[scanned] = (b.path, f"{b.commit[:12]} {b.date}")
             if name not in failures and sizes.get(name, 0) <= max_bytes:
                 candidates[scanned] = tmp / name

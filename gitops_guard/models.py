@@ -11,6 +11,7 @@ import functools
 import hashlib
 import hmac
 import os
+import re
 from dataclasses import dataclass, field
 
 #: Bumped whenever the inputs of :attr:`Finding.fingerprint` change. Baselines and SARIF
@@ -50,6 +51,12 @@ _RANK = {
     Severity.CRITICAL: 4,
 }
 
+
+#: Where ``scan --history`` scans a file version: ``<prefix><blob>/<path in the repository>``. No
+#: scanned file can have this path (git refuses a ``.git`` component, discovery never enters
+#: one), and fingerprints drop the prefix, so a version's findings match the work tree's.
+HISTORY_PREFIX = ".git/gitops-guard-history/"
+_HISTORY_RE = re.compile(r"\.git/gitops-guard-history/[0-9a-f]{12}/")
 
 #: A secret only the team has (a CI secret): fingerprints become keyed hashes of the same parts.
 FINGERPRINT_KEY_ENV = "GITOPS_GUARD_FINGERPRINT_KEY"
@@ -111,8 +118,9 @@ class Finding:
     """Further lines of this file where the very same problem occurs (a secret value repeated):
     one finding for all of them, while a baseline still counts every occurrence."""
     merged: tuple[str, ...] = ()
-    """Fingerprints of the findings folded into this one (other engines, renders, occurrences):
-    a baseline hides a merged finding only when its own and every merged fingerprint are in it."""
+    """Fingerprints of the other problems folded into this one (other engines, renders), one
+    entry per occurrence (a fingerprint may repeat): a baseline hides a merged finding only when
+    its own fingerprint (once per line it occurs on) and every merged one are in it."""
     also_in: tuple[str, ...] = ()
     """Other places (``path:line``) where the same check holds on the same object, such as the
     Kustomize overlays that render it."""
@@ -131,7 +139,17 @@ class Finding:
         report is no oracle for guessing a short secret or a flagged line (docs/security.md).
         """
         key = os.environ.get(FINGERPRINT_KEY_ENV, "")
-        return _keyed(key, self.scanner, self.rule_id, self.path, self.resource or "", self.anchor)
+        path = (
+            _HISTORY_RE.sub("", self.path, count=1) if self.path.startswith(".git/") else self.path
+        )
+        return _keyed(key, self.scanner, self.rule_id, path, self.resource or "", self.anchor)
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """Every problem this finding stands for: its own fingerprint once per line it occurs
+        on, then each merged one (a multiset: what a baseline records and must hold to hide
+        it)."""
+        return (self.fingerprint,) * (1 + len(self.occurrences)) + self.merged
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:

@@ -16,7 +16,7 @@ from gitops_guard.formats import Format, RenderOptions, render
 from gitops_guard.formats.table import LEGEND
 from gitops_guard.models import Finding, Report, Severity
 
-AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"  # assembled so this file trips no secret scanner
+AWS_KEY = "AKIA" + "Q7ZLR4KXW2NMP8TB"  # assembled so this file trips no secret scanner
 VULN_PY = (
     "import subprocess\n\n\ndef run(cmd):\n"
     "    # a comment long enough that nothing about this line is short, for the wrapping\n"
@@ -64,7 +64,7 @@ def test_piped_table_takes_columns_and_never_splits_an_identifier(tree: Path, co
     assert max(map(len, lines)) <= int(columns)
     assert not [x for x in lines if x != x.rstrip()]
     text = "\n".join(lines)
-    for rule in ("source/B602", "source/B404", "secrets/AWSKeyDetector"):
+    for rule in ("source/B602", "source/B404", "secrets/aws-access-key-id"):
         assert re.search(rf"(^|\s){re.escape(rule)}(\s|$)", text, re.M), rule
     # A path wraps only after a "/", and each piece is whole.
     head = next(x for x in lines if x.startswith("services/"))
@@ -114,7 +114,7 @@ def test_hostile_file_names_cannot_inject_workflow_commands(in_git_dir: Path) ->
             proc = _gg(in_git_dir, *args, "-f", fmt, env={"COLUMNS": columns})
             lines = proc.stdout.splitlines()
             assert proc.returncode == 1, proc.stderr
-            assert len([x for x in lines if "AWSKeyDetector" in x]) == 5, proc.stdout
+            assert len([x for x in lines if "aws-access-key-id" in x]) == 5, proc.stdout
             assert _commands(lines) == [], (fmt, columns, _commands(lines))
             assert "\x1b" not in proc.stdout
             assert "./::stop-commands::tok.py" in proc.stdout

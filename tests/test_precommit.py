@@ -22,7 +22,7 @@ from gitops_guard.targets import Kind, classify
 
 from ggtest import REPO, git
 
-AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"  # assembled so this file trips no secret scanner
+AWS_KEY = "AKIA" + "Q7ZLR4KXW2NMP8TB"  # assembled so this file trips no secret scanner
 VULN_PY = "import subprocess\n\n\ndef run(cmd):\n    subprocess.call(cmd, shell=True)\n"
 CLEAN_PY = "def add(a, b):\n    return a + b\n"
 DIGEST = "sha256:" + "2b0079146a74e23bb4ae8f6b1be3f2b6fe7e6e1e8d7ec7a5a2e2dc0e8a2f5b1c"
@@ -146,7 +146,7 @@ def test_a_clean_commit_passes(hooked: tuple[Path, dict[str, str]]) -> None:
         (
             "settings.py",
             f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"\n',
-            "settings.py:1:1: high: AWSKeyDetector",
+            "settings.py:1:22: high: aws-access-key-id AWS access key ID",
         ),
         ("app.py", VULN_PY, "app.py:5:5: high: B602 subprocess call with shell=True"),
         (
@@ -250,14 +250,14 @@ def test_skip_exclude_and_exit_zero_work_as_hook_args(in_git_dir: Path, tmp_path
     git(in_git_dir, "add", "settings.py")
     proc = _run(in_git_dir, env, sys.executable, "-m", "pre_commit", "run")
     assert proc.returncode == 1  # only vendor/ is excluded, and only B602/B404 are skipped
-    assert "settings.py:1:1: high: AWSKeyDetector" in proc.stdout
+    assert "settings.py:1:22: high: aws-access-key-id" in proc.stdout
     assert "vendor/settings.py" not in proc.stdout and "B602" not in proc.stdout
     config.write_text(_local_config("[--exit-zero]", "        verbose: true\n"))
     git(in_git_dir, "add", ".")
     proc = _run(in_git_dir, env, sys.executable, "-m", "pre_commit", "run")
     assert proc.returncode == 0, proc.stdout  # reported, not blocking
     assert "app.py:5:5: high: B602" in proc.stdout
-    assert "vendor/settings.py:1:1: high: AWSKeyDetector" in proc.stdout
+    assert "vendor/settings.py:1:22: high: aws-access-key-id" in proc.stdout
     assert AWS_KEY not in proc.stdout
 
 
@@ -319,7 +319,7 @@ def test_install_as_written_works_offline_on_a_fresh_repository(
     proc = _run(in_git_dir, env, *net, "git", "commit", "-m", "leak")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
-    assert "settings.py:1:1: high: AWSKeyDetector" in out
+    assert "settings.py:1:22: high: aws-access-key-id" in out
     assert AWS_KEY not in out
     assert git(in_git_dir, "rev-list", "--count", "HEAD").strip() == "1"
     assert _clones(env) == []
@@ -341,11 +341,6 @@ def _hook_repo(tmp_path: Path) -> tuple[Path, str]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 18: a 40-hex rev: is reported as HexHighEntropyString until the secrets "
-    "scanner's pinning-context filter lands; remove this marker then (XPASS fails the run)",
-)
 def test_a_config_pinned_to_commits_passes_its_first_commit(
     in_git_dir: Path, tmp_path: Path
 ) -> None:
@@ -402,11 +397,6 @@ repos:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 18: a 40-hex rev: is reported as HexHighEntropyString until the secrets "
-    "scanner's pinning-context filter lands; remove this marker then (XPASS fails the run)",
-)
 def test_frozen_revs_of_well_known_hook_repositories_are_not_findings(
     in_git_dir: Path, cli
 ) -> None:  # type: ignore[no-untyped-def]
@@ -442,7 +432,7 @@ def test_try_repo_with_the_published_hooks(in_git_dir: Path, tmp_path: Path) -> 
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
     assert re.search(r"gitops-guard \(all scanners\)\.+Failed", out)
-    assert "settings.py:1:1: high: AWSKeyDetector" in out
+    assert "settings.py:1:22: high: aws-access-key-id" in out
     assert "app.py:5:5: high: B602" in out
     assert (
         "Dockerfile:2:1: medium: DL3002 Last USER should not be root (also: checkov:CKV_DOCKER_8)"

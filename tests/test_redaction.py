@@ -7,11 +7,13 @@ The secrets are assembled at run time, so this file itself holds none (and passe
 from __future__ import annotations
 
 import base64
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -42,6 +44,13 @@ BROKEN_YAML_PASSWORD = _j("Yc3Wn8Ld", "5Rt1Kq6Z")
 BROKEN_YAML_ALIAS = _j("Pj2Xs9Bv", "4Nm7Qk1T")
 PY_PASSWORD = _j("Zq8vT3kL", "m9WpR2xY")
 TF_PASSWORD = _j("Tr7Gk2Wm", "9Xq4Lz8V")
+# Decoded by the secrets scanner: a GitHub token base64-encoded in a Secret's data, a registry
+# password inside a base64 .dockerconfigjson, a token in a base64 header, a URL-encoded password.
+ENCODED_TOKEN = _j("ghp_", "Qm7Rk2Lx9Vb4", "Nz8Pc3Wt6Hy1", "Jd5Fs0Ga2Ke7")
+REGISTRY_PASSWORD = _j("dckr_pat_", "Wq3Er7Ty1Ui5", "Op9As2Df6Gh4Jk")
+HEADER_TOKEN = _j("xoxb-", "402816739514-", "7391846205732-", "Kq8Lm3Nv7Bx2Zc5Vd9Wf4Gh")
+URL_PASSWORD = _j("Pa5s", "@w0rd!", "Lq7Zx")
+JSON_KEY_BODY = _j("MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7", "Xk2Lm9Qp4Rt7Wv1Zb8Nc")
 
 SECRETS = [
     AWS_KEY,
@@ -57,6 +66,13 @@ SECRETS = [
     BROKEN_YAML_ALIAS,
     PY_PASSWORD,
     TF_PASSWORD,
+    ENCODED_TOKEN,
+    REGISTRY_PASSWORD,
+    base64.b64encode(_j("ci:", REGISTRY_PASSWORD).encode()).decode(),
+    HEADER_TOKEN,
+    URL_PASSWORD,
+    quote(URL_PASSWORD, safe=""),
+    JSON_KEY_BODY,
 ]
 
 
@@ -102,6 +118,26 @@ def _write_tree(root: Path) -> None:
             f'  other: "{BROKEN_YAML_PASSWORD}\n'
             "\tkey: [unclosed\n"
         ),
+        "k8s/encoded.yaml": (
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: gh\ndata:\n"
+            f"  token: {base64.b64encode(ENCODED_TOKEN.encode()).decode()}\n"
+            "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: pull\n"
+            "type: kubernetes.io/dockerconfigjson\ndata:\n"
+            f"  .dockerconfigjson: {_docker_config()}\n"
+        ),
+        "scripts/call.sh": (
+            f'curl -H "X-Auth: {base64.b64encode(("Bearer " + HEADER_TOKEN).encode()).decode()}" '
+            "https://api.example.io\n"
+            f"export DATABASE_URL=postgres://app:{quote(URL_PASSWORD, safe='')}@db.internal/app\n"
+        ),
+        "gcp/sa.json": json.dumps(
+            {
+                "type": "service_account",
+                "private_key": _j("-----BEGIN ", "PRIVATE KEY-----\n")
+                + (JSON_KEY_BODY * 3)
+                + _j("\n-----END ", "PRIVATE KEY-----\n"),
+            }
+        ),
         "infra/main.tf": (
             'resource "aws_db_instance" "db" {\n'
             f'  password = "{TF_PASSWORD}"\n'
@@ -113,6 +149,12 @@ def _write_tree(root: Path) -> None:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+
+
+def _docker_config() -> str:
+    auth = base64.b64encode(_j("ci:", REGISTRY_PASSWORD).encode()).decode()
+    config = json.dumps({"auths": {"registry.example.io": {"auth": auth}}})
+    return base64.b64encode(config.encode()).decode()
 
 
 def _run(args: list[str], cwd: Path, cache: Path) -> subprocess.CompletedProcess[str]:
@@ -161,9 +203,20 @@ def test_no_secret_leaves_the_scan(tmp_path: Path) -> None:
     assert "Traceback" not in "".join(streams)
     json_report = (reports / "report.json").read_text("utf-8")
     # The scan did see the secrets (this test would prove nothing otherwise).
-    for path in ("app/settings.py", "app/deploy_key.pem", "k8s/secret.yaml", "chart/values.yaml"):
+    for path in (
+        "app/settings.py",
+        "app/deploy_key.pem",
+        "k8s/secret.yaml",
+        "chart/values.yaml",
+        "k8s/encoded.yaml",
+        "scripts/call.sh",
+        "gcp/sa.json",
+    ):
         assert path in json_report, f"no finding in {path}"
-    assert "PrivateKeyDetector" in json_report and "AWSKeyDetector" in json_report
+    # The decoded secrets were named for what they are.
+    for rule in ("github-pat", "docker-config-auth", "slack-bot-token", "database-uri"):
+        assert rule in json_report, rule
+    assert "private-key" in json_report and "aws-access-key-id" in json_report
     assert list(cache.rglob("*.json")), "the cache was used"
     assert (reports / "baseline.json").is_file()
 

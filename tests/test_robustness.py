@@ -15,7 +15,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,7 +142,7 @@ def test_hostile_tree_real_secret_still_reported(hostile_scan: Scanned) -> None:
     findings = hostile_scan.run.report["findings"]
     secret = f"repo/{hostile_scan.tree.secret_path}"
     assert any(
-        f["scanner"] == "secrets" and f["path"] == secret and f["rule_id"] == "AWSKeyDetector"
+        f["scanner"] == "secrets" and f["path"] == secret and f["rule_id"] == "aws-access-key-id"
         for f in findings
     ), findings
     # Hostile names did not stop the ordinary findings either.
@@ -426,29 +426,30 @@ def test_unusable_cache_degrades_to_no_cache_with_a_notice(
 # -- one slow file costs only itself ------------------------------------------------------------
 
 
-def test_a_slow_file_is_skipped_and_the_others_still_scanned(
+def test_a_slow_file_fails_the_run_and_the_others_are_still_scanned(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The secrets scanner's per-file budget: a file that would keep detect-secrets busy (here
-    simulated by a slow read) becomes a notice, and the secret next to it is still found."""
+    """The secrets scanner's per-file budget: a file that would keep it busy (here simulated by a
+    slow read) is an error - not scanned is not clean - and the secret next to it is still found."""
     from gitops_guard import engine, targets
     from gitops_guard.scanners import secrets
 
     (tmp_path / "slow.txt").write_text("nothing\n")
     (tmp_path / "settings.py").write_text(f'KEY = "{hostile.aws_key(5)}"\n')
-    real = secrets._readable
+    real = secrets.stream.pieces
 
-    def slow(target: targets.Target, tmp: Path) -> tuple[Path, Path | None, str | None]:
-        if target.path == "slow.txt":
+    def slow(path: Path, size: int) -> Iterator[secrets.stream.Piece]:
+        if path.name == "slow.txt":
             time.sleep(30)
-        return real(target, tmp)
+        return real(path, size)
 
-    monkeypatch.setattr(secrets, "_readable", slow)
+    monkeypatch.setattr(secrets.stream, "pieces", slow)
     monkeypatch.setattr(secrets, "FILE_TIMEOUT", 1.0)
+    monkeypatch.setattr(secrets, "SECONDS_PER_MIB", 0.0)
     ts = targets.discover([tmp_path], use_git=False)
     report = engine.run(ts, [secrets.SecretsScanner()], engine.EngineOptions(jobs=1, timeout=60))
-    assert [(f.path, f.rule_id) for f in report.findings] == [("settings.py", "AWSKeyDetector")]
+    assert [(f.path, f.rule_id) for f in report.findings] == [("settings.py", "aws-access-key-id")]
     notices = [(e.path, e.kind.value, e.message) for e in report.errors]
     # not scanned is not clean: the other files are still reported, and the run fails (exit 3)
-    assert notices == [("slow.txt", "error", "not scanned: took longer than 1s")]
+    assert notices == [("slow.txt", "error", "not scanned to the end: took longer than 1s")]
     assert report.failed

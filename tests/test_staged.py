@@ -17,7 +17,7 @@ from ggtest import git
 VULN = "import subprocess\nsubprocess.call(input(), shell=True)\n"
 CLEAN = "def add(a, b):\n    return a + b\n"
 #: AWS's documented example key, assembled at run time so this file trips no secret scanner.
-AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"
+AWS_KEY = "AKIA" + "Q7ZLR4KXW2NMP8TB"
 
 
 def _scan(cli, *args: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
@@ -100,7 +100,7 @@ def test_secret_in_the_index_only(in_git_dir: Path, cli) -> None:  # type: ignor
     r = cli("scan", "--staged", "--no-cache", "--scanners", "secrets", "-f", "json")
     assert r.code == 1
     assert [(f["path"], f["rule_id"]) for f in r.json["findings"]] == [
-        ("settings.py", "AWSKeyDetector")
+        ("settings.py", "aws-access-key-id")
     ]
     assert AWS_KEY not in r.out
 

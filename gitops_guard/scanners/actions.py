@@ -27,6 +27,7 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_guard.models import ErrorKind, Finding, ScanError, ScanResult, Severity
@@ -84,8 +85,19 @@ class ActionsScanner(Scanner):
 
     def scan(self, units: Sequence[Unit], ctx: ScanContext) -> ScanResult:
         targets = {os.path.abspath(t.abspath): t for u in units for t in u.files}
-        if not targets:
-            return ScanResult()
+        refused: list[ScanError] = []
+        while targets:
+            result = self._run(targets, ctx)
+            # zizmor stops the whole run at one file its model cannot hold (a pre-commit config
+            # naming a local path): that file is not audited, the others still are.
+            failed = _LOAD_FAILED.search(result.stderr) if result.failed else None
+            path = os.path.abspath(failed.group(1)) if failed else None
+            if path is None or path not in targets:
+                return ScanResult(result.findings, (*refused, *result.errors))
+            refused.append(_not_loaded(targets.pop(path)))
+        return ScanResult(errors=tuple(refused))
+
+    def _run(self, targets: Mapping[str, Target], ctx: ScanContext) -> _Run:
         with tempfile.TemporaryDirectory(prefix="gitops-guard-zizmor-") as tmp:
             args = ["--offline", "--no-progress", "--no-exit-codes", "--color", "never"]
             args += ["--format", "json", "--persona", str(ctx.options.get("persona", "regular"))]
@@ -93,21 +105,33 @@ class ActionsScanner(Scanner):
             try:
                 proc = ZIZMOR.run([*args, "--", *sorted(targets)], timeout=TIMEOUT, cwd=tmp)
             except BinaryError as exc:
-                return ScanResult(errors=(ScanError(self.name, str(exc)),))
+                return _Run((), (ScanError(self.name, str(exc)),))
         if proc.returncode != 0:
             if "no inputs collected" in proc.stderr:
-                return ScanResult(errors=tuple(_not_loaded(t) for t in targets.values()))
+                return _Run((), tuple(_not_loaded(t) for t in targets.values()))
             where = next(iter(targets.values())).path if len(targets) == 1 else None
             message = f"zizmor failed (exit {proc.returncode}): {_reason(proc.stderr)}"
-            return ScanResult(errors=(ScanError(self.name, message, where),))
+            return _Run((), (ScanError(self.name, message, where),), proc.stderr, failed=True)
         try:
             items = json.loads(proc.stdout)
         except ValueError:
-            return ScanResult(errors=(ScanError(self.name, "zizmor printed no JSON report"),))
+            return _Run((), (ScanError(self.name, "zizmor printed no JSON report"),))
         findings = [f for item in items if (f := _finding(item, targets)) is not None]
         audited = {m.strip() for m in _COMPLETED.findall(proc.stderr)}
         errors = [_not_loaded(t) for p, t in sorted(targets.items()) if p not in audited]
-        return ScanResult(tuple(sorted(findings, key=lambda f: f.sort_key)), tuple(errors))
+        return _Run(tuple(sorted(findings, key=lambda f: f.sort_key)), tuple(errors))
+
+
+@dataclass(frozen=True)
+class _Run:
+    findings: tuple[Finding, ...]
+    errors: tuple[ScanError, ...]
+    stderr: str = ""
+    failed: bool = False
+
+
+#: zizmor's message when one input file stops the run.
+_LOAD_FAILED = re.compile(r"failed to load file://(\S+) as ")
 
 
 def _config_args(options: Mapping[str, object], workdir: Path) -> list[str]:

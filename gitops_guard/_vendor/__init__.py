@@ -1,0 +1,1 @@
+"""Third-party code shipped inside gitops-guard, imports rewritten (see README.md here)."""
