@@ -119,7 +119,7 @@ def test_the_wheel_requires_every_engine_it_runs(dist: Path) -> None:
         if cls.distribution is not None:
             assert cls.distribution.lower() in requires, (name, cls.distribution, requires)
     # Engines shipped inside the package instead (detect-secrets, docs/scanners.md) are in it.
-    vendored = [n for n in z.namelist() if n.startswith("gitops_guard/_vendor/")]
+    vendored = [n for n in z.namelist() if n.startswith("gitops_guard/vendor/")]
     assert any("detect_secrets" in n for n in vendored), vendored
     assert "gitops-guard = gitops_guard.cli:main" in entry_points
 
@@ -152,7 +152,7 @@ def test_the_sdist_can_rebuild_everything(dist: Path) -> None:
         "README.md",
         "docs/release.md",
         "docs/rules/GG001.md",
-        "gitops_guard/_vendor/README.md",
+        "gitops_guard/vendor/README.md",
         "tests/test_release.py",
     ):
         assert needed in names, needed

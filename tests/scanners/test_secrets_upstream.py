@@ -19,12 +19,12 @@ from gitops_guard.scanners.secrets import upstream
 
 from ggtest import REPO, SHARED
 
-SKIP_DIRS = {".git", ".venv", "__pycache__", ".mypy_cache", ".ruff_cache", "_vendor"}
+SKIP_DIRS = {".git", ".venv", "__pycache__", ".mypy_cache", ".ruff_cache", "vendor"}
 
 
 def _full(path: Path) -> Counter[tuple[str, int]]:
-    from gitops_guard._vendor.detect_secrets.core import scan as ds_scan
-    from gitops_guard._vendor.detect_secrets.settings import default_settings
+    from gitops_guard.vendor.detect_secrets.core import scan as ds_scan
+    from gitops_guard.vendor.detect_secrets.settings import default_settings
 
     with default_settings():
         return Counter((s.type, s.line_number) for s in ds_scan.scan_file(str(path)))

@@ -16,7 +16,7 @@ from ggtest import REPO
 
 WHEEL = REPO / "tests" / "fixtures" / "engines" / "detect_secrets-1.5.0-py3-none-any.whl"
 WHEEL_SHA256 = "e24e7b9b5a35048c313e983f76c4bd09dad89f045ff059e354f9943bf45aa060"
-VENDORED = REPO / "gitops_guard" / "_vendor"
+VENDORED = REPO / "gitops_guard" / "vendor"
 
 
 def test_the_wheel_kept_for_comparison_is_upstreams() -> None:
@@ -55,9 +55,9 @@ def test_the_engine_never_mixes_with_the_fork(tmp_path: Path) -> None:
         "from gitops_guard.scanners.secrets import upstream\n"
         "with upstream.Engine() as e:\n"
         "    hits = e.scan('x.py', 'k = \"AKIA' + 'Q7ZLR4KXW2NMP8TB\"\\n')\n"
-        "ours = [m for n, m in sys.modules.items() if n.startswith('gitops_guard._vendor.')]\n"
-        "assert all('/gitops_guard/_vendor/detect_secrets/' in (getattr(m, '__file__', '') or"
-        " '/gitops_guard/_vendor/detect_secrets/') for m in ours)\n"
+        "ours = [m for n, m in sys.modules.items() if n.startswith('gitops_guard.vendor.')]\n"
+        "assert all('/gitops_guard/vendor/detect_secrets/' in (getattr(m, '__file__', '') or"
+        " '/gitops_guard/vendor/detect_secrets/') for m in ours)\n"
         "assert 'site-packages' in fork.__file__ or 'dist-packages' in fork.__file__\n"
         "print(sorted({h.plugin for h in hits}))\n"
     )

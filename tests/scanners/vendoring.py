@@ -1,10 +1,10 @@
-"""How gitops_guard/_vendor/detect_secrets is made from the upstream wheel, and checked.
+"""How gitops_guard/vendor/detect_secrets is made from the upstream wheel, and checked.
 
 The vendored tree is the wheel's ``detect_secrets/`` package, every file byte for byte, except
 that each absolute reference to the top-level package (``from detect_secrets.x import``,
 ``import detect_secrets``, and the dotted filter paths detect-secrets keys its settings on, such
 as ``'detect_secrets.filters.heuristic.is_sequential_string'``) names
-``gitops_guard._vendor.detect_secrets`` instead - what pip's ``vendoring`` tool does. Relative
+``gitops_guard.vendor.detect_secrets`` instead - what pip's ``vendoring`` tool does. Relative
 imports stay. So the vendored engine can never load a module of Checkov's ``bc-detect-secrets``
 fork, which installs a top-level ``detect_secrets`` of its own.
 
@@ -20,7 +20,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-PREFIX = "gitops_guard._vendor."
+PREFIX = "gitops_guard.vendor."
 #: ``detect_secrets`` as an absolute module name: followed by ``.`` or by `` import``, and not
 #: already part of a longer dotted name or identifier.
 _ABSOLUTE = re.compile(r"(?<![\w.])detect_secrets(?=\.\w|\s+import\b)")
@@ -46,7 +46,7 @@ def members(wheel: Path) -> dict[str, bytes]:
 
 def main(argv: list[str]) -> int:
     wheel = Path(argv[0])
-    target = Path(__file__).resolve().parents[2] / "gitops_guard" / "_vendor" / "detect_secrets"
+    target = Path(__file__).resolve().parents[2] / "gitops_guard" / "vendor" / "detect_secrets"
     shutil.rmtree(target, ignore_errors=True)
     for name, data in members(wheel).items():
         path = target.parent / name

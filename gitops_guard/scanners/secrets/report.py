@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from gitops_guard import project
 from gitops_guard.models import Finding, Severity, stable_hash
 from gitops_guard.scanners.interface import Rule
 from gitops_guard.scanners.secrets import catalogue, checks, filters
@@ -31,7 +32,7 @@ else:  # pragma: no cover
     pass
 
 ANCHOR_SALT = "gitops-guard-secret-1"
-HELP_URL = "https://github.com/gitops-guard/gitops-guard/blob/main/docs/scanners.md#secrets"
+HELP_URL = project.doc_url("scanners.md", "secrets")
 TOOL = "gitops-guard"
 UPSTREAM = "detect-secrets"
 _CONF_RANK = {"high": 0, "medium": 1, "low": 2}

@@ -1,6 +1,6 @@
 """detect-secrets as an engine: upstream 1.5.0, vendored, run on the lines that can matter.
 
-The engine is ``gitops_guard/_vendor/detect_secrets``: the upstream wheel's files with their
+The engine is ``gitops_guard/vendor/detect_secrets``: the upstream wheel's files with their
 absolute imports rewritten to that package (tests/scanners/vendoring.py makes it and checks it is
 the wheel's code). It is part of the installed package, so nothing is imported from a cache
 directory, and it can never mix with Checkov's ``bc-detect-secrets`` fork, which installs a
@@ -28,7 +28,7 @@ import ahocorasick
 from gitops_guard.scanners.secrets.catalogue import ascii_lower
 
 ENGINE_VERSION = "1.5.0"
-PACKAGE = "gitops_guard._vendor.detect_secrets"
+PACKAGE = "gitops_guard.vendor.detect_secrets"
 HELP_URL = "https://github.com/Yelp/detect-secrets#currently-supported-plugins"
 
 
@@ -43,7 +43,7 @@ class UpstreamHit:
 
 
 def version() -> str:
-    from gitops_guard._vendor.detect_secrets.__version__ import VERSION
+    from gitops_guard.vendor.detect_secrets.__version__ import VERSION
 
     return str(VERSION)
 
@@ -60,23 +60,23 @@ class Engine:
     """detect-secrets' default plugins and filters, set up once per scan."""
 
     def __init__(self) -> None:
-        from gitops_guard._vendor.detect_secrets.core.plugins.util import (
+        from gitops_guard.vendor.detect_secrets.core.plugins.util import (
             get_mapping_from_secret_type_to_class,
         )
-        from gitops_guard._vendor.detect_secrets.settings import default_settings
+        from gitops_guard.vendor.detect_secrets.settings import default_settings
 
         self._context = default_settings()
         self._mapping = get_mapping_from_secret_type_to_class()
 
     def __enter__(self) -> Engine:
-        from gitops_guard._vendor.detect_secrets.settings import get_filters, get_settings
+        from gitops_guard.vendor.detect_secrets.settings import get_filters, get_settings
 
         self._context.__enter__()
         # We hand over text, not a path: the file exists (targets checked it); a transcoded or
         # renamed copy must not be dropped for not existing.
         get_settings().disable_filters(f"{PACKAGE}.filters.common.is_invalid_file")
         get_filters.cache_clear()
-        from gitops_guard._vendor.detect_secrets.settings import get_plugins
+        from gitops_guard.vendor.detect_secrets.settings import get_plugins
 
         self._plugins = list(get_plugins())
         self._triggers = _triggers(self._plugins)
@@ -92,7 +92,7 @@ class Engine:
     def scan(self, filename: str, text: str, transform: bool = True) -> list[UpstreamHit]:
         """``scan_file(filename)`` for a file holding ``text``. ``transform=False`` reads it as
         plain lines (YAML that must not be parsed, a piece of a large file)."""
-        from gitops_guard._vendor.detect_secrets.core import scan as ds_scan
+        from gitops_guard.vendor.detect_secrets.core import scan as ds_scan
 
         if ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=filename):
             return []
@@ -116,8 +116,8 @@ class Engine:
 
     def _process(self, lines: list[str], filename: str) -> Iterator[tuple[Any, Any]]:
         """upstream's ``_process_line_based_plugins``, each plugin on its candidate lines."""
-        from gitops_guard._vendor.detect_secrets.core import scan as ds_scan
-        from gitops_guard._vendor.detect_secrets.util.code_snippet import get_code_snippet
+        from gitops_guard.vendor.detect_secrets.core import scan as ds_scan
+        from gitops_guard.vendor.detect_secrets.util.code_snippet import get_code_snippet
 
         for line_number, which in sorted(self.candidate_lines(lines).items()):
             line = lines[line_number - 1].rstrip()
@@ -224,10 +224,10 @@ class _Triggers:
 
 
 def _triggers(plugins: Sequence[Any]) -> _Triggers:
-    from gitops_guard._vendor.detect_secrets.plugins.high_entropy_strings import (
+    from gitops_guard.vendor.detect_secrets.plugins.high_entropy_strings import (
         HighEntropyStringsPlugin,
     )
-    from gitops_guard._vendor.detect_secrets.plugins.keyword import DENYLIST, KeywordDetector
+    from gitops_guard.vendor.detect_secrets.plugins.keyword import DENYLIST, KeywordDetector
 
     table = upstream_table()
     automaton = ahocorasick.Automaton()
@@ -281,7 +281,7 @@ def upstream_table() -> dict[str, dict[str, Any]]:
 def _line_sets(filename: str, text: str, transform: bool) -> Iterator[list[str]]:
     """upstream's ``_get_lines_from_file``: the transformed lines (YAML, INI) or the plain ones,
     then, if those gave nothing, the eager transformers' lines."""
-    from gitops_guard._vendor.detect_secrets.transformers import get_transformed_file
+    from gitops_guard.vendor.detect_secrets.transformers import get_transformed_file
 
     def named() -> Any:
         f = io.StringIO(text)
