@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
-from pathlib import Path
 
 import click
 from rich.console import Console
@@ -22,7 +21,7 @@ from rich.text import Text
 
 from gitops_guard import baseline as baseline_mod
 from gitops_guard import dedupe, pipeline
-from gitops_guard.commands.common import config_option, jobs_option, no_cache_option, shown
+from gitops_guard.commands.common import recording_options, shown
 from gitops_guard.errors import UsageError
 from gitops_guard.exit_codes import ExitCode
 from gitops_guard.formats import escape as esc
@@ -132,42 +131,16 @@ def _decide(entry: Entry) -> Entry | None:
 
 
 @click.command("audit")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True))
-@config_option
-@click.option(
-    "--file",
-    "baseline_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help=f"Baseline file. Default: the `baseline` configuration key, else "
-    f"{baseline_mod.DEFAULT_NAME} in the scan root.",
-)
-@jobs_option
-@no_cache_option
 @click.option("--list", "list_only", is_flag=True, help="Print every entry; ask nothing.")
 @click.option(
     "--all", "revisit", is_flag=True, help="Also walk entries that already have a verdict."
 )
-def audit(
-    paths: tuple[Path, ...],
-    config_file: Path | None,
-    baseline_file: Path | None,
-    jobs: int | None,
-    no_cache: bool,
-    list_only: bool,
-    revisit: bool,
-) -> int:
+@recording_options
+def audit(request: pipeline.ScanRequest, list_only: bool, revisit: bool) -> int:
     """Walk the baseline's entries: show each flagged line (values masked) and mark it accepted,
     with a reason, or a real problem (then `scan` reports it again). Answers are read from
     standard input; `q` saves and stops, Ctrl-C leaves the file as it was."""
-    outcome = pipeline.record(
-        pipeline.ScanRequest(
-            paths=paths,
-            config_file=config_file,
-            baseline_file=baseline_file,
-            jobs=jobs,
-            use_cache=not no_cache,
-        )
-    )
+    outcome = pipeline.record(request)
     dest = outcome.baseline_path
     if not dest.exists():
         raise UsageError(

@@ -16,31 +16,9 @@ import click
 
 from gitops_guard import baseline as baseline_mod
 from gitops_guard import pipeline
-from gitops_guard.commands.common import (
-    config_option,
-    jobs_option,
-    no_cache_option,
-    scanner_names_option,
-    shown,
-)
+from gitops_guard.commands.common import recording_options, shown
 from gitops_guard.errors import UsageError
 from gitops_guard.exit_codes import ExitCode
-
-
-def _options(f: click.decorators.FC) -> click.decorators.FC:
-    f = no_cache_option(f)
-    f = jobs_option(f)
-    f = config_option(f)
-    f = click.option(
-        "--file",
-        "baseline_file",
-        type=click.Path(path_type=Path, dir_okay=False),
-        help=f"Baseline file. Default: the `baseline` configuration key, else "
-        f"{baseline_mod.DEFAULT_NAME} in the scan root.",
-    )(f)
-    f = scanner_names_option(f)
-    f = click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True))(f)
-    return f
 
 
 @click.group("baseline")
@@ -48,42 +26,15 @@ def baseline() -> None:
     """Record accepted findings so that `scan --baseline FILE` reports only new ones."""
 
 
-def _scan(
-    paths: tuple[Path, ...],
-    scanner_names: str | None,
-    config_file: Path | None,
-    baseline_file: Path | None,
-    jobs: int | None,
-    no_cache: bool,
-) -> pipeline.Outcome:
-    return pipeline.record(
-        pipeline.ScanRequest(
-            paths=paths,
-            scanners=pipeline.parse_scanner_names(scanner_names),
-            config_file=config_file,
-            baseline_file=baseline_file,
-            jobs=jobs,
-            use_cache=not no_cache,
-        )
-    )
-
-
 @baseline.command("create")
-@_options
 @click.option("--force", is_flag=True, help="Replace an existing baseline file.")
-def create(
-    paths: tuple[Path, ...],
-    scanner_names: str | None,
-    config_file: Path | None,
-    baseline_file: Path | None,
-    jobs: int | None,
-    no_cache: bool,
-    force: bool,
-) -> int:
+@recording_options
+def create(request: pipeline.ScanRequest, force: bool) -> int:
     """Scan PATHS (default: the current directory) and record every finding as accepted."""
-    if baseline_file is not None and baseline_file.exists() and not force:
-        raise UsageError(_exists(baseline_file))
-    outcome = _scan(paths, scanner_names, config_file, baseline_file, jobs, no_cache)
+    given = request.baseline_file
+    if given is not None and given.exists() and not force:
+        raise UsageError(_exists(given))
+    outcome = pipeline.record(request)
     findings, dest = outcome.report.findings, outcome.baseline_path
     if dest.exists() and not force:
         raise UsageError(_exists(dest))
@@ -105,26 +56,19 @@ def _exists(path: Path) -> str:
 
 
 @baseline.command("update")
-@_options
 @click.option(
     "--add-new", is_flag=True, help="Also record findings that are not in the baseline yet."
 )
-def update(
-    paths: tuple[Path, ...],
-    scanner_names: str | None,
-    config_file: Path | None,
-    baseline_file: Path | None,
-    jobs: int | None,
-    no_cache: bool,
-    add_new: bool,
-) -> int:
+@recording_options
+def update(request: pipeline.ScanRequest, add_new: bool) -> int:
     """Re-scan PATHS and drop baseline entries that no longer occur (fixed findings).
 
     Entries for files outside PATHS, or of scanners that did not run, are kept as they are.
     """
-    if baseline_file is not None and not baseline_file.exists():
-        raise UsageError(f"{shown(baseline_file)}: no such baseline file")
-    outcome = _scan(paths, scanner_names, config_file, baseline_file, jobs, no_cache)
+    given = request.baseline_file
+    if given is not None and not given.exists():
+        raise UsageError(f"{shown(given)}: no such baseline file")
+    outcome = pipeline.record(request)
     report, findings, dest, ts = (
         outcome.report,
         outcome.report.findings,
@@ -134,7 +78,7 @@ def update(
     old = baseline_mod.load(dest)
     scanned = {t.path for t in ts.targets}
     prefixes = []
-    for p in paths or (Path("."),):
+    for p in request.paths or (Path("."),):
         rel = os.path.relpath(p.resolve(), ts.root).replace(os.sep, "/")
         prefixes.append("" if rel == "." else rel.rstrip("/") + "/")
     ran = set(report.scanners) | {"gitops-guard"}

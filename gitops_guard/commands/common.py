@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
@@ -183,3 +184,44 @@ def shown(path: Path) -> str:
     """``path`` relative to the working directory when below it, else absolute."""
     rel = os.path.relpath(path)
     return rel if not rel.startswith("..") else str(path)
+
+
+def recording_options(f: Callable[..., int]) -> Callable[..., int]:
+    """PATHS, ``--scanners``, ``--file``, ``--config``, ``--jobs``, ``--no-cache`` as the
+    baseline commands take them, handed to the command as one ``request`` (the scan a baseline
+    records: :func:`gitops_guard.pipeline.record`)."""
+    from gitops_guard import baseline as baseline_mod
+    from gitops_guard import pipeline
+
+    @functools.wraps(f)
+    def command(
+        paths: tuple[Path, ...],
+        scanner_names: str | None,
+        config_file: Path | None,
+        baseline_file: Path | None,
+        jobs: int | None,
+        no_cache: bool,
+        **rest: object,
+    ) -> int:
+        request = pipeline.ScanRequest(
+            paths=paths,
+            scanners=pipeline.parse_scanner_names(scanner_names),
+            config_file=config_file,
+            baseline_file=baseline_file,
+            jobs=jobs,
+            use_cache=not no_cache,
+        )
+        return f(request, **rest)
+
+    baseline_file = click.option(
+        "--file",
+        "baseline_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help=f"Baseline file. Default: the `baseline` configuration key, else "
+        f"{baseline_mod.DEFAULT_NAME} in the scan root.",
+    )
+    paths = click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True))
+    decorated: Callable[..., int] = _stack(
+        paths, scanner_names_option, baseline_file, config_option, jobs_option, no_cache_option
+    )(command)
+    return decorated

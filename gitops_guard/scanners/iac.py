@@ -35,21 +35,25 @@ from gitops_guard.scanners.checkov_common import CheckovScanner, Job
 from gitops_guard.scanners.interface import ScanContext, Unit
 from gitops_guard.targets import Kind, Target, build_targets
 
-#: Per-file frameworks: target kind -> (Checkov framework, module holding its runner).
+#: Per-file frameworks: target kind -> (Checkov framework, module holding its runner). Each
+#: kind is named after its Checkov framework, whose runner lives in ``checkov.<framework>``.
 FILE_FRAMEWORKS = {
-    Kind.KUBERNETES: ("kubernetes", "kubernetes"),
-    Kind.CLOUDFORMATION: ("cloudformation", "cloudformation"),
-    Kind.GITHUB_ACTIONS: ("github_actions", "github_actions"),
-    Kind.GITLAB_CI: ("gitlab_ci", "gitlab_ci"),
-    Kind.OPENAPI: ("openapi", "openapi"),
-    Kind.AZURE_PIPELINES: ("azure_pipelines", "azure_pipelines"),
-    Kind.CIRCLECI: ("circleci_pipelines", "circleci_pipelines"),
-    Kind.BITBUCKET_PIPELINES: ("bitbucket_pipelines", "bitbucket_pipelines"),
-    Kind.ARGO_WORKFLOWS: ("argo_workflows", "argo_workflows"),
-    Kind.SERVERLESS: ("serverless", "serverless"),
-    Kind.ARM: ("arm", "arm"),
-    Kind.BICEP: ("bicep", "bicep"),
-    Kind.ANSIBLE: ("ansible", "ansible"),
+    kind: (kind, kind)
+    for kind in (
+        Kind.KUBERNETES,
+        Kind.CLOUDFORMATION,
+        Kind.GITHUB_ACTIONS,
+        Kind.GITLAB_CI,
+        Kind.OPENAPI,
+        Kind.AZURE_PIPELINES,
+        Kind.CIRCLECI,
+        Kind.BITBUCKET_PIPELINES,
+        Kind.ARGO_WORKFLOWS,
+        Kind.SERVERLESS,
+        Kind.ARM,
+        Kind.BICEP,
+        Kind.ANSIBLE,
+    )
 }
 _TF_SUFFIXES = (".tf", ".tf.json")
 
