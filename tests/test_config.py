@@ -311,7 +311,7 @@ def test_source_scanner_options_reach_bandit(cli, in_git_dir: Path) -> None:  # 
 
 # ---- whose configuration is obeyed -----------------------------------------------------------
 
-AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"
+AWS_KEY = "AKIA" + "Q7ZLR4KXW2NMP8TB"
 EXCLUDE_ALL = 'exclude = ["*"]\n'
 
 
