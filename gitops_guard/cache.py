@@ -6,74 +6,25 @@ Writes are atomic (temp file + rename) so concurrent runs are safe; a corrupt or
 treated as a miss and rewritten; a read-only or full cache directory degrades to no cache.
 
 Every entry carries an HMAC of its key and content under a key kept outside the cache directory
-(:func:`signing_key`): an entry altered after it was written - by hand, by another user, or in a
-CI cache restored from elsewhere - is a miss, never a result.
+(:func:`gitops_guard.signing.signing_key`): an entry altered after it was written - by hand, by
+another user, or in a CI cache restored from elsewhere - is a miss, never a result.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import hashlib
 import hmac
 import json
-import os
-import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
 from gitops_guard.atomic import atomic_write
 from gitops_guard.models import ErrorKind, Finding, ScanError, ScanResult, Severity, stable_hash
+from gitops_guard.signing import KEY_ENV, default_dir, key_file, mac, signing_key
 
 CACHE_FORMAT = 2
-#: Where the key that authenticates cache entries comes from when not in the environment.
-KEY_ENV = "GITOPS_GUARD_CACHE_KEY"
 
-
-def default_dir() -> Path:
-    env = os.environ.get("GITOPS_GUARD_CACHE_DIR")
-    if env:
-        return Path(env)
-    from platformdirs import user_cache_path
-
-    return user_cache_path("gitops-guard", appauthor=False)
-
-
-def key_file() -> Path:
-    """The entry-signing key's file: in the user's data directory, never in the cache directory
-    (a cache restored from a shared CI cache, or written by someone else, brings no key)."""
-    from platformdirs import user_data_path
-
-    return user_data_path("gitops-guard", appauthor=False) / "cache.key"
-
-
-@functools.cache
-def signing_key() -> bytes:
-    """``GITOPS_GUARD_CACHE_KEY``, else a random key kept (0600) in :func:`key_file`; if that
-    cannot be kept, a key for this process only (entries of other runs are then not trusted)."""
-    env = os.environ.get(KEY_ENV)
-    if env:
-        return env.encode("utf-8")
-    path = key_file()
-    with contextlib.suppress(OSError):
-        data = path.read_bytes()
-        if len(data) >= 32:
-            return data
-    fresh = secrets.token_bytes(32)
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(fresh)
-    with contextlib.suppress(OSError):
-        data = path.read_bytes()  # another process may have won the race
-        if len(data) >= 32:
-            return data
-    return fresh
-
-
-def _mac(key: str, body: str) -> str:
-    return hmac.new(signing_key(), f"{key}\n{body}".encode(), hashlib.sha256).hexdigest()
+__all__ = ["KEY_ENV", "Cache", "default_dir", "key_file", "signing_key", "unit_key"]
 
 
 def unit_key(
@@ -138,7 +89,7 @@ class Cache:
         try:
             envelope = json.loads(self._path(key).read_text("utf-8"))
             body = envelope["body"]
-            if not hmac.compare_digest(str(envelope["mac"]), _mac(key, body)):
+            if not hmac.compare_digest(str(envelope["mac"]), mac(key, body)):
                 # Altered after it was written, or written with another key: never trusted.
                 self.misses += 1
                 return None
@@ -172,7 +123,7 @@ class Cache:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, json.dumps({"mac": _mac(key, body), "body": body}))
+            atomic_write(path, json.dumps({"mac": mac(key, body), "body": body}))
         except OSError as exc:
             self.notice = f"cache disabled: cannot write to {self.directory}: {exc.strerror or exc}"
 

@@ -12,11 +12,14 @@ from gitops_guard import __version__
 from gitops_guard.models import stable_hash
 
 
-@functools.cache
 def code_version(module_name: str = "gitops_guard") -> str:
     """Our version, plus size and mtime of every module of ``module_name``'s top-level package
     (so an edited checkout never serves stale results, without reading any file)."""
-    top = module_name.split(".")[0]
+    return _package_version(module_name.split(".")[0])
+
+
+@functools.cache
+def _package_version(top: str) -> str:
     package = sys.modules.get(top)
     parts = [__version__]
     for directory in getattr(package, "__path__", []):

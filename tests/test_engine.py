@@ -301,3 +301,21 @@ def test_a_cached_finding_keeps_every_field(tmp_path: Path) -> None:
     cache.put("k" * 64, ScanResult((full,)))
     hit = C(tmp_path / "c").get("k" * 64)
     assert hit is not None and hit.findings == (full,)
+
+
+def test_parsed_package_data_is_kept_signed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table parsed once is read back from its JSON; an altered copy is never used."""
+    import json
+
+    from gitops_guard import datacache
+
+    monkeypatch.setenv("GITOPS_GUARD_CACHE_DIR", str(tmp_path))
+    text = 'a = { severity = "high" }\n'
+    assert datacache.load_toml("t", text) == {"a": {"severity": "high"}}
+    (entry,) = (tmp_path / "data").glob("t-*.json")
+    envelope = json.loads(entry.read_text())
+    envelope["body"] = json.dumps({"a": {"severity": "info"}})
+    entry.write_text(json.dumps(envelope))
+    assert datacache.load_toml("t", text) == {"a": {"severity": "high"}}

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
+from gitops_guard import datacache
 from gitops_guard.models import Finding, Severity
 
 if sys.version_info >= (3, 11):
@@ -84,12 +85,15 @@ def severity_table() -> SeverityTable:
     """The curated table, read once per process (raises ValueError if the shipped file is broken,
     which tests/scanners/test_checkov_severity.py rules out)."""
     raw = resources.files("gitops_guard").joinpath("data/checkov_severity.toml").read_text("utf-8")
-    return parse_table(raw)
+    return _table(datacache.load_toml("checkov_severity", raw))
 
 
 def parse_table(raw: str) -> SeverityTable:
     """Parse and check the text of a severity table; raises ValueError naming the bad entry."""
-    data = tomllib.loads(raw)
+    return _table(tomllib.loads(raw))
+
+
+def _table(data: dict[str, Any]) -> SeverityTable:
     classes = {
         name: (Severity.parse(c["severity"]), str(c["rationale"]))
         for name, c in data["classes"].items()

@@ -21,8 +21,7 @@ from pathlib import Path
 from gitops_guard import safeyaml
 from gitops_guard.models import ErrorKind, Finding, ScanError, ScanResult, Severity
 from gitops_guard.scanners.interface import Rule, ScanContext, Scanner, Unit
-from gitops_guard.scanners.secrets import catalogue, report, stream, upstream
-from gitops_guard.scanners.secrets.detect import detect
+from gitops_guard.scanners.secrets import catalogue, upstream
 from gitops_guard.targets import Kind, Target
 from gitops_guard.timelimit import TimeLimitExceeded, time_limit
 
@@ -97,6 +96,10 @@ class SecretsScanner(Scanner):
     def _scan_file(
         self, target: Target, cat: catalogue.Catalogue, engine: upstream.Engine
     ) -> tuple[list[Finding], list[str]]:
+        # Imported here: a run answered from the cache never pays for them.
+        from gitops_guard.scanners.secrets import report, stream
+        from gitops_guard.scanners.secrets.detect import detect
+
         notices: list[str] = []
         cands: list[report.Candidate] = []
         filename = str(target.abspath)
@@ -120,6 +123,8 @@ class SecretsScanner(Scanner):
         return report.findings(self.name, target.path, cands, _head(target.abspath)), notices
 
     def rules(self) -> Sequence[Rule]:
+        from gitops_guard.scanners.secrets import report
+
         out = [
             Rule(
                 id=d.id,
