@@ -19,9 +19,11 @@ Units (what is read together, and cached together):
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import shutil
+import stat
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
@@ -290,10 +292,15 @@ def _render_inputs(target: Target) -> tuple[Target, ...]:
     root = _root_of(target)
     walked = kustomize.walk(Path(os.path.abspath(target.abspath)).parent, root)
     real_root = root.resolve()
-    candidates: dict[str, Path] = {}
+    found: dict[str, Target] = {}
     for path in walked.files:
         resolved = path.resolve()
-        if real_root in resolved.parents:
-            candidates[resolved.relative_to(real_root).as_posix()] = path
-    found, _ = build_targets(candidates, real_root)
-    return found
+        if real_root not in resolved.parents:
+            continue  # walk() refuses the render then; nothing outside the root is keyed on
+        with contextlib.suppress(OSError):
+            st = resolved.stat()
+            if stat.S_ISREG(st.st_mode):
+                # Context only enters the cache key (its content hash): no kinds needed.
+                rel = resolved.relative_to(real_root).as_posix()
+                found[rel] = Target(path=rel, abspath=resolved, size=st.st_size)
+    return tuple(found[k] for k in sorted(found))

@@ -14,6 +14,7 @@ render instead of dropping it silently.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -64,8 +65,18 @@ def find(directory: Path) -> Path | None:
 
 
 def load(path: Path) -> dict[str, Any]:
+    """A kustomization's mapping ({} when unreadable), parsed once per version of the file."""
     try:
-        return safeyaml.load_mapping(text.read(path))
+        st = path.stat()
+    except OSError:
+        return {}
+    return dict(_load(str(path), st.st_mtime_ns, st.st_size))
+
+
+@functools.lru_cache(maxsize=512)
+def _load(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
+    try:
+        return safeyaml.load_mapping(text.read(Path(path)))
     except OSError:
         return {}
 
