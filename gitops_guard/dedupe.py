@@ -141,12 +141,13 @@ def _order(f: Finding) -> tuple[str, int, int, str, str, str, str, str]:
 def dedupe(findings: Iterable[Finding]) -> list[Finding]:
     """Merge repeats and cross-engine twins (see the module docstring); the result does not depend
     on the order of ``findings``, and merging it again changes nothing."""
-    out = _merge_once(findings)
-    while True:  # a merged finding may now meet a twin neither member met alone
-        again = _merge_once(out)
-        if len(again) == len(out):
-            return out
-        out = again
+    items = list(findings)
+    out = _merge_once(items)
+    # A merged finding may now meet a twin neither member met alone; without a merge, nothing
+    # changed and one pass is the answer.
+    while len(out) < len(items):
+        items, out = out, _merge_once(out)
+    return out
 
 
 def _merge_once(findings: Iterable[Finding]) -> list[Finding]:
