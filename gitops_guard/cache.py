@@ -22,7 +22,7 @@ from gitops_guard.atomic import atomic_write
 from gitops_guard.models import ErrorKind, Finding, ScanError, ScanResult, Severity, stable_hash
 from gitops_guard.signing import KEY_ENV, default_dir, key_file, mac, signing_key
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 __all__ = ["KEY_ENV", "Cache", "default_dir", "key_file", "signing_key", "unit_key"]
 
@@ -87,9 +87,9 @@ class Cache:
         if self.notice is not None:
             return None
         try:
-            envelope = json.loads(self._path(key).read_text("utf-8"))
-            body = envelope["body"]
-            if not hmac.compare_digest(str(envelope["mac"]), mac(key, body)):
+            # An entry is its MAC on the first line, then its JSON body.
+            signature, _, body = self._path(key).read_text("utf-8").partition("\n")
+            if not hmac.compare_digest(signature, mac(key, body)):
                 # Altered after it was written, or written with another key: never trusted.
                 self.misses += 1
                 return None
@@ -123,7 +123,7 @@ class Cache:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, json.dumps({"mac": mac(key, body), "body": body}))
+            atomic_write(path, f"{mac(key, body)}\n{body}")
         except OSError as exc:
             self.notice = f"cache disabled: cannot write to {self.directory}: {exc.strerror or exc}"
 

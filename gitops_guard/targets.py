@@ -253,12 +253,16 @@ def _chart_roots(relpaths: Iterable[str], root: Path) -> frozenset[str]:
         str(PurePosixPath(r).parent) for r in relpaths if PurePosixPath(r).name == "Chart.yaml"
     }
     # A named file inside a chart whose Chart.yaml was not named (pre-commit) still belongs to it.
+    # Each folder is looked at once, however many files it holds.
+    looked: dict[str, bool] = {}
     for r in relpaths:
         for parent in PurePosixPath(r).parents:
             key = str(parent)
             if key in charts:
                 break
-            if (root / key / "Chart.yaml").is_file():
+            if key not in looked:
+                looked[key] = os.path.isfile(os.path.join(root, key, "Chart.yaml"))
+            if looked[key]:
                 charts.add(key)
                 break
     return frozenset(charts)
