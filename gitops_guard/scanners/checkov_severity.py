@@ -27,10 +27,10 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 #: The fallback for a check the table does not know: first match wins; anything else is MEDIUM.
-SEVERITY_RULES: tuple[tuple[Severity, re.Pattern[str]], ...] = (
+_KEYWORDS: tuple[tuple[Severity, str], ...] = (
     (
         Severity.HIGH,
-        re.compile(
+        (
             r"hard[- ]?coded|secrets? (?:are|is) not|plain ?text (?:secret|password)"
             r"|privilege|privileged|\broot\b|as root|admin|\bsudo\b|public|0\.0\.0\.0|::/0"
             r"|unrestricted|any ip|internet|host (?:network|pid|ipc)|hostnetwork|hostpid|hostipc"
@@ -40,13 +40,19 @@ SEVERITY_RULES: tuple[tuple[Severity, re.Pattern[str]], ...] = (
     ),
     (
         Severity.LOW,
-        re.compile(
+        (
             r"healthcheck|liveness|readiness|probe|label|tag|description|version|digest|latest"
             r"|pull policy|imagepullpolicy|apt-get|\bcpu\b|memory|limits|requests|namespace"
             r"|\bdefault\b|timeout|monitoring|backup|retention|comment|customer managed|\bcmk\b"
         ),
     ),
 )
+
+
+@functools.cache
+def _severity_rules() -> tuple[tuple[Severity, re.Pattern[str]], ...]:
+    """The keyword rules, compiled on first use (a run answered from the cache never needs them)."""
+    return tuple((severity, re.compile(pattern)) for severity, pattern in _KEYWORDS)
 
 
 @dataclass(frozen=True)
@@ -125,7 +131,7 @@ def _table(data: dict[str, Any]) -> SeverityTable:
 def guess_severity(check_name: str) -> Severity:
     """The keyword guess, for a check the curated table does not know."""
     text = check_name.lower()
-    for severity, pattern in SEVERITY_RULES:
+    for severity, pattern in _severity_rules():
         if pattern.search(text):
             return severity
     return Severity.MEDIUM
