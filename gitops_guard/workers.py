@@ -74,6 +74,7 @@ def run_items(items: Sequence[tuple[Scanner, Sequence[Unit], ScanContext]]) -> l
 
 def _worker(conn: Connection, items: Sequence[tuple[Scanner, Sequence[Unit], ScanContext]]) -> None:
     _silence()
+    os.environ["GITOPS_GUARD_WORKER"] = "1"  # a process that ends with its task
     try:
         conn.send(run_items(items))
     except BaseException as exc:  # e.g. an unpicklable result

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import io
 import logging
 import os
 import sys
 import tempfile
+import types
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +28,7 @@ from typing import Any
 from gitops_guard.models import ErrorKind, Finding, ScanError, ScanResult
 from gitops_guard.scanners.checkov_severity import severity_for
 from gitops_guard.scanners.interface import Rule, ScanContext, Scanner, Unit
-from gitops_guard.targets import Target
+from gitops_guard.targets import Kind, Target
 
 #: Set before Checkov is imported (several are read at import time) and kept for the process.
 #: Each one is honoured by checkov 3.2/3.3 (see docs/scanners.md for where).
@@ -75,6 +77,56 @@ def silenced() -> Iterator[None]:
     finally:
         logging.disable(previous)
         sys.stdout, sys.stderr = out, err
+
+
+#: Set in a worker process (gitops_guard.workers): only there may Checkov be imported lighter,
+#: since the process ends with the task.
+WORKER_ENV = "GITOPS_GUARD_WORKER"
+#: Kinds whose Checkov runners use what ``checkov.terraform``'s ``__init__`` registers (its
+#: checks, and the graph checks CloudFormation and Serverless share): every framework but
+#: Kubernetes, Kustomize, Helm and Dockerfiles, to be safe.
+NEEDS_TERRAFORM_CHECKS = frozenset(
+    {
+        Kind.TERRAFORM,
+        Kind.CLOUDFORMATION,
+        Kind.SERVERLESS,
+        Kind.GITHUB_ACTIONS,
+        Kind.GITLAB_CI,
+        Kind.OPENAPI,
+        Kind.AZURE_PIPELINES,
+        Kind.CIRCLECI,
+        Kind.BITBUCKET_PIPELINES,
+        Kind.ARGO_WORKFLOWS,
+        Kind.ARM,
+        Kind.BICEP,
+        Kind.ANSIBLE,
+    }
+)
+#: Packages whose ``__init__`` imports every check of Terraform (a second of a cold run): no
+#: runner but Terraform's needs those checks registered, only modules beneath them.
+_TERRAFORM_PACKAGES = ("checkov.terraform", "checkov.terraform.checks")
+
+
+def skip_terraform_checks() -> None:
+    """In a process that will run no Terraform scan and has not imported Checkov yet, make
+    ``checkov.terraform`` a plain namespace: its submodules (graph and block types other
+    frameworks use) import as usual, its ``__init__`` - the import of ~1,000 Terraform checks -
+    does not run. A run holding Terraform files never calls this."""
+    if "checkov" in sys.modules:
+        return
+    spec = importlib.util.find_spec("checkov")
+    if spec is None or spec.origin is None:
+        return
+    base = os.path.dirname(spec.origin)
+    for name in _TERRAFORM_PACKAGES:
+        folder = os.path.join(base, *name.split(".")[1:])
+        module = types.ModuleType(name)
+        module.__path__ = [folder]
+        module.__package__ = name
+        module.__spec__ = importlib.util.spec_from_file_location(
+            name, os.path.join(folder, "__init__.py"), submodule_search_locations=[folder]
+        )
+        sys.modules[name] = module
 
 
 def import_runner(module: str) -> Any:
@@ -217,6 +269,10 @@ class CheckovScanner(Scanner):
         return None
 
     def scan(self, units: Sequence[Unit], ctx: ScanContext) -> ScanResult:
+        if os.environ.get(WORKER_ENV) == "1" and not any(
+            t.kinds & NEEDS_TERRAFORM_CHECKS for t in ctx.all_targets
+        ):
+            skip_terraform_checks()  # this worker runs no framework that needs them
         findings: list[Finding] = []
         errors: list[ScanError] = []
         runnable: list[Unit] = []

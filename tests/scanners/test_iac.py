@@ -440,3 +440,25 @@ def test_a_chart_template_without_template_syntax_is_scanned_without_helm(tmp_pa
     )
     result = run(IacScanner(), tmp_path)
     assert "CKV_K8S_49" in {f.rule_id for f in result.findings if f.path.endswith("role.yaml")}
+
+
+@pytest.mark.slow
+def test_a_worker_without_terraform_reports_what_a_full_checkov_does(tmp_path: Path) -> None:
+    """A worker whose run holds no Terraform (or other framework needing them) imports Checkov
+    without its Terraform checks; on a real Kubernetes, Kustomize and Dockerfile corpus it reports
+    exactly the (check, path) pairs of the full import in this process."""
+    directory = (CORPORA / "kustomizegoat").resolve()
+    if not directory.is_dir():
+        pytest.skip("kustomizegoat corpus not present")
+    from gitops_guard import engine
+    from gitops_guard.scanners.dockerfile import DockerfileScanner as Docker
+
+    ts = discover([directory], use_git=False)
+    assert not any(t.kinds & checkov_common.NEEDS_TERRAFORM_CHECKS for t in ts.targets)
+    in_worker = engine.run(ts, [IacScanner(), Docker()], engine.EngineOptions(jobs=1))
+    full = run(IacScanner(), directory), run(Docker(), directory)
+    expected = {(f.rule_id, f.path) for r in full for f in r.findings}
+    got = {(f.rule_id, f.path) for f in in_worker.findings}
+    got |= {(s.split(":", 1)[1], f.path) for f in in_worker.findings for s in f.sources}
+    got |= {(f.rule_id, a.rsplit(":", 1)[0]) for f in in_worker.findings for a in f.also_in}
+    assert expected <= got
