@@ -83,7 +83,16 @@ class Cache:
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
 
-    def get(self, key: str) -> ScanResult | None:
+    def get(self, key: str, *, count: bool = True) -> ScanResult | None:
+        """The entry of ``key``, or None; ``count=False`` leaves the hit and miss counts alone
+        (a lookup that another answers when it fails)."""
+        hits, misses = self.hits, self.misses
+        result = self._get(key)
+        if not count:
+            self.hits, self.misses = hits, misses
+        return result
+
+    def _get(self, key: str) -> ScanResult | None:
         if self.notice is not None:
             return None
         try:

@@ -85,6 +85,9 @@ class Plan:
     by_path: dict[str, Target]
     """Every file a unit reads, by its relative path (findings are anchored in them)."""
     digests: Digests = field(default_factory=Digests)
+    wholes: dict[str, tuple[str, list[ScanResult]]] = field(default_factory=dict)
+    """Scanner -> the key of its whole result for this run's units, and the unit results the
+    cache already gave: settle stores the whole once the rest is scanned (one read next time)."""
 
 
 def scanner_fingerprint(scanner: Scanner, options: Mapping[str, object]) -> str:
@@ -138,8 +141,10 @@ def _lookup(
     cache: Cache,
     digests: Digests,
     cached: list[ScanResult],
+    wholes: dict[str, tuple[str, list[ScanResult]]],
 ) -> Work | None:
-    """Answer what the cache holds; the rest is work, each unit with its key."""
+    """Answer what the cache holds - the scanner's whole result for exactly these units in one
+    entry, else unit by unit; the rest is work, each unit with its key."""
     if scanner.cross_file:
         # One entry over every file of the run: such a scanner may read more than its own
         # targets (GG001 follows a workflow into the repository's scripts and Makefiles).
@@ -150,16 +155,33 @@ def _lookup(
             cached.append(hit)
             return None
         return Work(scanner, units, [key] + [""] * (len(units) - 1))
+    keys = [
+        unit_key(
+            scanner.name,
+            fp,
+            unit.key,
+            [(t.path, digests(t)) for t in (*unit.files, *unit.context)],
+            unit.report,
+        )
+        for unit in units
+    ]
+    whole_key = unit_key(scanner.name, fp, "*", [(k, "") for k in keys], ())
+    whole = cache.get(whole_key, count=False)
+    if whole is not None:
+        cached.append(whole)
+        cache.hits += 1
+        return None
     todo = Work(scanner, [], [])
-    for unit in units:
-        inputs = [(t.path, digests(t)) for t in (*unit.files, *unit.context)]
-        key = unit_key(scanner.name, fp, unit.key, inputs, unit.report)
+    hits: list[ScanResult] = []
+    for unit, key in zip(units, keys, strict=True):
         hit = cache.get(key)
         if hit is not None:
-            cached.append(hit)
+            hits.append(hit)
         else:
             todo.units.append(unit)
             todo.keys.append(key)
+    cached.extend(hits)
+    wholes[scanner.name] = (whole_key, hits)
     return todo if todo.units else None
 
 
@@ -191,6 +213,7 @@ def plan(
 ) -> Plan:
     """Route targets to scanners, answer from the cache, group the rest into tasks."""
     digests = Digests()
+    wholes: dict[str, tuple[str, list[ScanResult]]] = {}
     by_path = {t.path: t for t in target_set.targets}
     contexts: dict[str, ScanContext] = {}
     cached: list[ScanResult] = []
@@ -211,7 +234,7 @@ def plan(
             work.append(Work(scanner, units, [""] * len(units)))
             continue
         fp = scanner_fingerprint(scanner, options)
-        todo = _lookup(scanner, units, target_set, fp, cache, digests, cached)
+        todo = _lookup(scanner, units, target_set, fp, cache, digests, cached, wholes)
         if todo is not None:
             work.append(todo)
-    return Plan(contexts, cached, _tasks(work, jobs), by_path, digests)
+    return Plan(contexts, cached, _tasks(work, jobs), by_path, digests, wholes)

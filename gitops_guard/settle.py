@@ -158,17 +158,35 @@ def settle(
     """Every finding and error of the run (cached answers and workers' results), merged."""
     results = list(plan.cached)
     anchors = Anchors(plan.by_path)
+    fresh: dict[str, list[ScanResult]] = {}
     for task, payload in done:
         if isinstance(payload, str):
             for w in task.items:
                 results.append(ScanResult(errors=(ScanError(w.scanner.name, payload),)))
+                fresh.setdefault(w.scanner.name, []).append(results[-1])
             continue
         for w, res in zip(task.items, payload, strict=True):
-            results.extend(settle_work(w, res, anchors, cache, plan.digests))
+            settled = settle_work(w, res, anchors, cache, plan.digests)
+            results.extend(settled)
+            fresh.setdefault(w.scanner.name, []).extend(settled)
+    if cache is not None:
+        _store_wholes(plan, fresh, cache)
     findings = [f for res in results for f in res.findings]
     all_errors = [*errors, *(e for res in results for e in res.errors)]
     files = {path: t.abspath for path, t in plan.by_path.items()}
     return dedupe(fold(findings, files)), all_errors
+
+
+def _store_wholes(plan: Plan, fresh: Mapping[str, list[ScanResult]], cache: Cache) -> None:
+    """Each scanner's whole result in one entry, when all of it is known and sound: the next run
+    over the same units reads one entry instead of one per unit."""
+    for name, (key, hits) in plan.wholes.items():
+        parts = [*hits, *fresh.get(name, ())]
+        errors = [e for r in parts for e in r.errors]
+        if any(e.kind is ErrorKind.ERROR for e in errors):
+            continue  # a failure or a file changed meanwhile: never kept
+        findings = tuple(f for r in parts for f in r.findings)
+        cache.put(key, ScanResult(findings, tuple(errors)))
 
 
 def report(
