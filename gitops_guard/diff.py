@@ -6,7 +6,9 @@ Bandit, detect-secrets and Dockerfile findings sit on one line or a statement, a
 its resource block, so editing any line of a resource re-checks that resource. A deletion touches
 the lines on either side of it. A file that is new in the change counts as changed everywhere,
 including its whole-file findings (line 0); a whole-file finding in a file that was only modified
-is not reported.
+is not reported. A finding is one problem with all its places: the lines of a multi-line finding
+(a private key block), the further lines the same secret occurs on and the overlays it was folded
+from each count, so a change to any of them keeps it.
 """
 
 from __future__ import annotations
@@ -65,12 +67,22 @@ class ChangedLines:
     """Files that did not exist before the change: every line counts as changed."""
 
     def covers(self, finding: Finding) -> bool:
-        if finding.path in self.new_files:
+        """Whether the change touched any line of ``finding``: its span, every further line the
+        same problem occurs on, and every other place it was folded from (``also_in``)."""
+        places = [(finding.path, finding.line, max(finding.end_line, finding.line))]
+        places += [(finding.path, n, n) for n in finding.occurrences]
+        for where in finding.also_in:
+            path, _, line = where.rpartition(":")
+            if path and line.isdigit():
+                places.append((path, int(line), int(line)))
+        return any(self._touches(*place) for place in places)
+
+    def _touches(self, path: str, first: int, last: int) -> bool:
+        if path in self.new_files:
             return True
-        if finding.line <= 0:
+        if first <= 0:
             return False
-        first, last = finding.line, max(finding.end_line, finding.line)
-        return any(a <= last and first <= b for a, b in self.ranges.get(finding.path, ()))
+        return any(a <= last and first <= b for a, b in self.ranges.get(path, ()))
 
     def with_new_files(self, paths: Iterable[str]) -> ChangedLines:
         return replace(self, new_files=self.new_files | frozenset(paths))

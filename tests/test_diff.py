@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from gitops_guard.diff import ChangedLines, parse_patch, unquote
@@ -67,6 +68,17 @@ def test_covers_overlap_new_files_and_whole_file_findings() -> None:
     assert not changed.covers(_finding("a.tf", 0))  # whole-file finding in a modified file
     assert not changed.covers(_finding("other.py", 11))
     assert changed.covers(_finding("new.py", 0))
+
+
+def test_covers_every_place_of_a_finding() -> None:
+    """A finding is one problem with all its places: any changed place keeps it."""
+    changed = ChangedLines(ranges={"a.env": ((20, 20),), "overlay/kustomization.yaml": ((3, 3),)})
+    repeated = replace(_finding("a.env", 2), occurrences=(9, 20))  # the same secret, 3 lines
+    assert changed.covers(repeated)
+    assert not changed.covers(replace(repeated, occurrences=(9,)))
+    folded = replace(_finding("base/deploy.yaml", 1, 30), also_in=("overlay/kustomization.yaml:3",))
+    assert changed.covers(folded)
+    assert not changed.covers(replace(folded, also_in=("overlay/kustomization.yaml:4",)))
 
 
 # -- end to end ------------------------------------------------------------------------------
@@ -139,3 +151,45 @@ def test_diff_lines_needs_a_base(in_git_dir: Path, cli) -> None:  # type: ignore
 def test_diff_base_before_the_first_commit(in_git_dir: Path, cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("scan", "--diff-base", "main")
     assert r.code == 2
+
+
+_KEY_BODY = [
+    "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
+    "VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK",
+    "LxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo",
+]
+
+
+def test_diff_lines_keeps_a_key_pasted_into_a_committed_placeholder(  # type: ignore[no-untyped-def]
+    in_git_dir: Path, cli
+) -> None:
+    """The private key's finding sits on the unchanged BEGIN line, its body is what changed."""
+    begin, end = "-----BEGIN RSA PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----"
+    (in_git_dir / "tls.pem").write_text(f"{begin}\nPASTE THE KEY HERE\n{end}\n")
+    git(in_git_dir, "add", ".")
+    git(in_git_dir, "commit", "-qm", "placeholder")
+    (in_git_dir / "tls.pem").write_text("\n".join([begin, *_KEY_BODY, end]) + "\n")
+    git(in_git_dir, "add", ".")
+    r = cli("scan", "--staged", "--diff-lines", "--no-cache", "--scanners", "secrets", "-f", "json")
+    assert r.code == 1, r.out
+    assert [(f["path"], f["line"]) for f in r.json["findings"]] == [("tls.pem", 1)]
+
+
+def test_diff_lines_keeps_a_secret_repeated_on_a_changed_line(  # type: ignore[no-untyped-def]
+    in_git_dir: Path, cli
+) -> None:
+    """One finding per secret value: its new occurrence on a changed line keeps it."""
+    token = "ghp_" + "R7mK2pQ9xW4vL8nT3bY6cZ1dF5gH0jS2aE7u"
+    (in_git_dir / "app.env").write_text(f"GITHUB_TOKEN={token}\nA=1\n")
+    git(in_git_dir, "add", ".")
+    git(in_git_dir, "commit", "-qm", "legacy token")
+    (in_git_dir / "app.env").write_text(f"GITHUB_TOKEN={token}\nA=1\nBACKUP_TOKEN={token}\n")
+    git(in_git_dir, "add", ".")
+    args = ("scan", "--staged", "--diff-lines", "--no-cache", "--scanners", "secrets", "-f", "json")
+    r = cli(*args)
+    assert r.code == 1, r.out
+    assert [f["path"] for f in r.json["findings"]] == ["app.env"]
+    # Unchanged everywhere: nothing on the changed lines.
+    (in_git_dir / "app.env").write_text(f"GITHUB_TOKEN={token}\nA=2\n")
+    git(in_git_dir, "add", ".")
+    assert cli(*args).code == 0
