@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ggtest import REPO
 
 
@@ -48,6 +50,18 @@ def test_exit_2_on_usage_errors(cli, tmp_path: Path) -> None:  # type: ignore[no
     assert r.code == 2 and "did you mean 'source'" in r.err
     assert cli("scan", str(tmp_path), "-f", "yaml").code == 2
     assert cli("no-such-command").code == 2
+
+
+@pytest.mark.parametrize("command", [["scan"], ["baseline", "create"]])
+def test_a_path_that_does_not_exist_is_a_usage_error(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, command: list[str]
+) -> None:
+    (tmp_path / "real.py").write_text("x = 1\n")
+    r = cli(*command, str(tmp_path / "real.py"), str(tmp_path / "missing.py"))
+    assert r.code == 2, r.out
+    assert "missing.py" in r.err
+    assert "no such file or directory" in r.err or "does not exist" in r.err
+    assert "Traceback" not in r.err
 
 
 def test_json_contract_shape(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -141,6 +141,41 @@ def test_warm_cache_answers_without_running_the_scanner(tree: Path, tmp_path: Pa
     assert calls.read_text().split() == ["12", "1"]  # only the changed file
 
 
+class Editor(LineScanner):
+    """Reads every file, then saves another version of it, as an editor would mid-scan."""
+
+    name = "editor"
+    new_text: str | None = None
+
+    def scan(self, units: Sequence[Unit], ctx: ScanContext) -> ScanResult:
+        result = super().scan(units, ctx)
+        for unit in units:
+            for t in unit.files:
+                if self.new_text is not None:
+                    t.abspath.write_text(self.new_text)
+        return result
+
+
+@pytest.mark.parametrize("before, after", [("BAD\n", "ok\n"), ("ok\n", "BAD\n")])
+def test_a_file_saved_during_the_scan_is_never_cached_under_its_old_bytes(
+    tmp_path: Path, before: str, after: str
+) -> None:
+    """A secret written then replaced by a clean version (or the reverse) mid-scan: the run
+    says so (exit 3) and caches nothing, so the next run scans what is on disk."""
+    root = tmp_path / "tree"
+    root.mkdir()
+    (root / "a.txt").write_text(before)
+    editor = Editor()
+    editor.new_text = after
+    first = _run(root, [editor], jobs=1, cache=Cache(tmp_path / "c"))
+    assert [e.message.split(";")[0] for e in first.errors] == ["changed while it was being scanned"]
+    assert first.failed
+    second = _run(root, [Editor()], jobs=1, cache=Cache(tmp_path / "c"))  # same scanner, no edit
+    direct = _run(root, [Editor()], jobs=1)  # no cache at all
+    assert [f.line for f in second.findings] == [f.line for f in direct.findings]
+    assert bool(direct.findings) == ("BAD" in after)
+
+
 def test_corrupt_cache_entry_is_ignored_and_rewritten(tree: Path, tmp_path: Path) -> None:
     cold = _run(tree, [LineScanner()], jobs=1, cache=Cache(tmp_path / "c"))
     entries = sorted((tmp_path / "c").rglob("*.json"))
