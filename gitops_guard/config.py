@@ -77,6 +77,8 @@ SCANNER_OPTIONS: dict[str, dict[str, str]] = {
         "levels": "table:error|warning|info|style",
         "disable-ignore-pragma": "bool",
     },
+    # Helm charts and Kustomize overlays this machine cannot render (gitops_guard/scanners/iac.py).
+    "iac": {"unrendered": "choice:fail|notice"},
     # zizmor (gitops_guard/scanners/actions.py).
     "actions": {
         "persona": "choice:regular|pedantic|auditor",

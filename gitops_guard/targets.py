@@ -7,6 +7,7 @@ route it only to the scanners that apply.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import sys
@@ -179,10 +180,10 @@ def discover(
     A directory inside a git work tree covers tracked plus untracked, non-ignored files; outside
     git, every regular file minus :data:`VENDORED_DIRS`. A file path is taken as given. A named
     link to a folder inside the root covers that folder (reported under its real path). Nothing
-    whose real path is outside the root is read: a named path that leads out is an error, a
-    file found beneath a named folder that does is a notice. With ``user_named`` (the paths are
-    what the user typed, not names git listed), a path that leads out of the root or holds no
-    file at all is an error: the user asked for something that was not scanned.
+    whose real path is outside the root is read, and what was not read is not clean: a named path
+    that leads out, or a link beneath a named folder that does, is an error. With ``user_named``
+    (the paths are what the user typed, not names git listed), a path that leads out of the root
+    or holds no file at all is an error: the user asked for something that was not scanned.
     """
     given = [Path(p) for p in (paths or ["."])]
     errors: list[ScanError] = []
@@ -222,14 +223,7 @@ def discover(
                     if full.is_symlink() and not _stays_in(full, real):
                         # The root may be a parent (the current directory) of the folder the
                         # user named: a link never leads out of what was asked for.
-                        errors.append(
-                            ScanError(
-                                "gitops-guard",
-                                "symlink points outside the scan root; not followed",
-                                r,
-                                ErrorKind.SKIPPED,
-                            )
-                        )
+                        errors.append(_outside_link(r))
                         continue
                     candidates[r] = full
         elif (r := _relpath(located, root)) is None:
@@ -268,6 +262,29 @@ def _chart_roots(relpaths: Iterable[str], root: Path) -> frozenset[str]:
     return frozenset(charts)
 
 
+def _outside_link(rel: str) -> ScanError:
+    """A link out of the root is never followed (nothing outside is read), and what it stands
+    for was not scanned: an error until the user removes or excludes it."""
+    return ScanError(
+        "gitops-guard",
+        "symlink points outside the scan root; not followed, not scanned (remove it, or exclude "
+        "it to accept that)",
+        rel,
+    )
+
+
+def _unreadable(rel: str, exc: OSError | RuntimeError) -> ScanError:
+    """A link that leads nowhere (a loop, a missing target) holds nothing to scan: a notice. Any
+    other read failure (permissions, I/O) leaves content unchecked: an error."""
+    errno_ = getattr(exc, "errno", None)
+    if isinstance(exc, RuntimeError) or errno_ == errno.ELOOP:
+        return ScanError("gitops-guard", "cannot read: symlink loop", rel, ErrorKind.SKIPPED)
+    reason = getattr(exc, "strerror", None) or str(exc)
+    if errno_ == errno.ENOENT:
+        return ScanError("gitops-guard", f"cannot read: {reason}", rel, ErrorKind.SKIPPED)
+    return ScanError("gitops-guard", f"cannot read: {reason}; not scanned", rel)
+
+
 def build_targets(
     candidates: dict[str, Path],
     root: Path,
@@ -291,14 +308,7 @@ def build_targets(
             if stat.S_ISLNK(st.st_mode):
                 real = real.resolve(strict=True)
             if not inside(real, fence):
-                errors.append(
-                    ScanError(
-                        "gitops-guard",
-                        "symlink points outside the scan root; not followed",
-                        rel,
-                        ErrorKind.SKIPPED,
-                    )
-                )
+                errors.append(_outside_link(rel))
                 continue
             if stat.S_ISLNK(st.st_mode):
                 st = real.stat()
@@ -312,14 +322,7 @@ def build_targets(
                 )
                 continue
         except (OSError, RuntimeError) as exc:
-            reason = (
-                "symlink loop"
-                if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == 40
-                else exc.strerror or str(exc)
-            )
-            errors.append(
-                ScanError("gitops-guard", f"cannot read: {reason}", rel, ErrorKind.SKIPPED)
-            )
+            errors.append(_unreadable(rel, exc))
             continue
         if st.st_size > max_bytes:
             errors.append(
@@ -338,11 +341,7 @@ def build_targets(
         try:
             head = _peek(real)
         except OSError as exc:
-            errors.append(
-                ScanError(
-                    "gitops-guard", f"cannot read: {exc.strerror or exc}", rel, ErrorKind.SKIPPED
-                )
-            )
+            errors.append(_unreadable(rel, exc))
             continue
         kinds = classify(rel, head, charts)
         if not kinds:

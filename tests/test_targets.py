@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
 import pytest
 
+from gitops_guard import targets
+from gitops_guard.models import ErrorKind
 from gitops_guard.targets import Kind, classify, discover
 
 from ggtest import git
@@ -192,3 +195,21 @@ def test_missing_path_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     ts = discover(["nope"], use_git=False)
     assert not ts.targets
     assert "no such file" in ts.errors[0].message
+
+
+@pytest.mark.parametrize(
+    "exc, kind",
+    [
+        (PermissionError(errno.EACCES, "Permission denied"), ErrorKind.ERROR),
+        (OSError(errno.EIO, "Input/output error"), ErrorKind.ERROR),
+        (OSError(errno.ELOOP, "Too many levels of symbolic links"), ErrorKind.SKIPPED),
+        (RuntimeError("Symlink loop"), ErrorKind.SKIPPED),
+        (FileNotFoundError(errno.ENOENT, "No such file or directory"), ErrorKind.SKIPPED),
+    ],
+)
+def test_a_file_that_cannot_be_read_is_not_clean(exc: Exception, kind: ErrorKind) -> None:
+    """A link that leads nowhere holds nothing to scan (a notice); a file whose content could
+    not be read (permissions, I/O: root bypasses permissions, so this is checked directly) was
+    not scanned and fails the run."""
+    error = targets._unreadable("a.env", exc)  # type: ignore[arg-type]
+    assert error.kind is kind and error.path == "a.env"

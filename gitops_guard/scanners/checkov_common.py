@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitops_guard.models import ErrorKind, Finding, ScanError, ScanResult
+from gitops_guard.models import Finding, ScanError, ScanResult
 from gitops_guard.scanners.checkov_severity import severity_for
 from gitops_guard.scanners.interface import Rule, ScanContext, Scanner, Unit
 from gitops_guard.targets import Kind, Target
@@ -264,8 +264,8 @@ class CheckovScanner(Scanner):
             )
         return [seen[k] for k in sorted(seen)]
 
-    def precheck(self, unit: Unit) -> ScanError | None:
-        """A reason not to hand ``unit`` to Checkov at all (recorded as SKIPPED), or None."""
+    def precheck(self, unit: Unit, ctx: ScanContext) -> ScanError | None:
+        """A reason not to hand ``unit`` to Checkov at all (an error or a notice), or None."""
         return None
 
     def scan(self, units: Sequence[Unit], ctx: ScanContext) -> ScanResult:
@@ -277,7 +277,7 @@ class CheckovScanner(Scanner):
         errors: list[ScanError] = []
         runnable: list[Unit] = []
         for unit in units:
-            problem = self.precheck(unit)
+            problem = self.precheck(unit, ctx)
             if problem is None:
                 runnable.append(unit)
             else:
@@ -310,7 +310,6 @@ class CheckovScanner(Scanner):
                             self.name,
                             f"checkov {job.framework}: a required tool is missing; not rendered",
                             u.key.partition(":")[2] or u.key,
-                            ErrorKind.SKIPPED,
                         )
                         for u in job.units
                     ]
@@ -376,15 +375,16 @@ class CheckovScanner(Scanner):
                     )
                 )
             for failed in report.parsing_errors:
+                # A file Checkov read beside ours (an excluded file of a Terraform folder) is not
+                # one we were asked to check: only our own files' failures count.
                 found = _lookup(by_path, failed, job.root_folder)
-                path = found[0].path if found else None
-                if found is None or found[1].reports(found[0].path):
+                if found is not None and found[1].reports(found[0].path):
                     errors.append(
                         ScanError(
                             self.name,
-                            f"checkov could not parse this file as {job.framework}; not scanned",
-                            path,
-                            ErrorKind.SKIPPED,
+                            f"checkov could not parse this file as {job.framework}; not checked "
+                            "(fix it, or exclude it to accept that)",
+                            found[0].path,
                         )
                     )
         return findings, errors

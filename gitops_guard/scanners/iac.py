@@ -159,51 +159,65 @@ class IacScanner(CheckovScanner):
             units.append(Unit(key=f"helm:{d}", files=tuple(files)))
         return sorted(units, key=lambda u: u.key)
 
-    def precheck(self, unit: Unit) -> ScanError | None:
+    def precheck(self, unit: Unit, ctx: ScanContext) -> ScanError | None:
         kind, _, folder = unit.key.partition(":")
         if unit.key == unit.files[0].path and unit.key.endswith((".yaml", ".yml")):
-            problem = _yaml_problem(unit.files[0].abspath)
+            problem, templated = _yaml_problem(unit.files[0].abspath)
+            if problem and templated:
+                # A template for a renderer we do not run (its text still goes to secrets).
+                message = f"templated YAML ({{{{ }}}}) not parsed ({problem}); not checked"
+                return ScanError(self.name, message, unit.key, ErrorKind.SKIPPED)
             if problem:
-                return self._skip(unit.key, f"malformed YAML ({problem}); not scanned")
+                return self._fail(unit.key, f"malformed YAML ({problem}); not checked")
         if unit.key == unit.files[0].path and (hostile := _walk_problem(unit.files[0])):
             # Checkov walks what it loads: a YAML bomb would never end, a recursive alias or
             # deep nesting would raise RecursionError and lose the whole batch of files.
-            return self._skip(unit.key, f"{hostile}; not scanned")
+            return self._fail(unit.key, f"{hostile}; not checked")
         if kind == "kustomize":
             kfile = Path(os.path.abspath(unit.files[0].abspath))
             if kustomize.is_component(kfile):
-                return self._skip(
-                    folder, "Kustomize component: rendered by the kustomizations including it"
+                return ScanError(
+                    self.name,
+                    "Kustomize component: rendered by the kustomizations including it",
+                    folder,
+                    ErrorKind.SKIPPED,
                 )
             if not (shutil.which("kubectl") or shutil.which("kustomize")):
-                return self._skip(
-                    folder,
-                    "neither kubectl nor kustomize is installed; Kustomize overlay not rendered",
+                return self._unrendered(
+                    ctx, folder, "neither kubectl nor kustomize is installed; overlay not rendered"
                 )
             walked = kustomize.walk(kfile.parent, _root_of(unit.files[0]))
             if walked.problem is not None:
                 # What only a render evaluates (a patch of the overlay) would go unchecked.
-                return ScanError(
-                    self.name,
-                    f"Kustomize overlay not rendered: {walked.problem} (exclude {folder} to "
-                    "accept that)",
-                    folder,
-                )
+                return self._fail(folder, f"Kustomize overlay not rendered: {walked.problem}")
         if kind == "helm":
             if not shutil.which("helm"):
-                return self._skip(folder, "helm is not installed; Helm chart not rendered")
+                return self._unrendered(ctx, folder, "helm is not installed; chart not rendered")
             chart = next((t for t in unit.files if t.path.endswith("Chart.yaml")), None)
             deps = _load_yaml(chart.abspath).get("dependencies") if chart else None
             if deps or any(t.path.endswith("requirements.yaml") for t in unit.files):
-                return self._skip(
+                return self._unrendered(
+                    ctx,
                     folder,
-                    "Helm chart has dependencies, which would be "
-                    "downloaded; not rendered (offline)",
+                    "Helm chart has dependencies, which are downloaded: not rendered (offline)",
                 )
         return None
 
-    def _skip(self, folder: str, message: str) -> ScanError:
-        return ScanError(self.name, message, folder, ErrorKind.SKIPPED)
+    def _fail(self, where: str, message: str) -> ScanError:
+        """Not checked, so the run cannot be clean: an error the user fixes or excludes."""
+        return ScanError(self.name, f"{message} (fix it, or exclude {where} to accept that)", where)
+
+    def _unrendered(self, ctx: ScanContext, folder: str, message: str) -> ScanError:
+        """A chart or overlay that cannot be rendered here: an error, or with
+        ``[tool.gitops-guard.scanners.iac] unrendered = "notice"`` a skipped notice."""
+        if ctx.options.get("unrendered") == "notice":
+            return ScanError(self.name, message, folder, ErrorKind.SKIPPED)
+        return ScanError(
+            self.name,
+            f"{message}: not checked (install it, or set unrendered to notice under "
+            f"[tool.gitops-guard.scanners.iac], or exclude {folder} to accept that)",
+            folder,
+        )
 
     def jobs(self, units: Sequence[Unit], ctx: ScanContext, workdir: Path) -> list[Job]:
         jobs: list[Job] = []
@@ -260,21 +274,27 @@ def _walk_problem(target: Target) -> str | None:
     return safeyaml.file_problem(target.path, content)
 
 
-def _yaml_problem(path: Path) -> str | None:
-    """Why ``path`` is not well-formed YAML, or None. Checkov's Kubernetes runner drops such files
-    silently; composing (no construction, so custom tags such as ``!Ref`` and aliases cost
-    nothing) lets us say so."""
+def _yaml_problem(path: Path) -> tuple[str | None, bool]:
+    """Why ``path`` is not well-formed YAML (or None), and whether it holds template syntax.
+    Checkov's Kubernetes runner drops such files silently; composing (no construction, so custom
+    tags such as ``!Ref`` and aliases cost nothing) lets us say so."""
     try:
-        for _ in safeyaml.compose_all(text.decode(path.read_bytes(), "strict")):
-            pass
+        content = text.decode(path.read_bytes(), "strict")
     except UnicodeDecodeError:
-        return "not UTF-8"
+        return "not UTF-8", False
+    except OSError as exc:
+        return type(exc).__name__, False
+    templated = "{{" in content or "{%" in content
+    try:
+        for _ in safeyaml.compose_all(content):
+            pass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        return f"{exc.problem} at line {mark.line + 1}" if mark else str(exc.problem)
-    except (OSError, yaml.YAMLError) as exc:
-        return str(exc) if isinstance(exc, safeyaml.LimitExceeded) else type(exc).__name__
-    return None
+        return (f"{exc.problem} at line {mark.line + 1}" if mark else str(exc.problem)), templated
+    except yaml.YAMLError as exc:
+        limit = isinstance(exc, safeyaml.LimitExceeded)
+        return (str(exc) if limit else type(exc).__name__), templated and not limit
+    return None, templated
 
 
 def _load_yaml(path: Path) -> dict[str, object]:

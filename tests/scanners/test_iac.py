@@ -24,10 +24,11 @@ CORPORA = Path(__file__).parents[2] / ".." / "shared" / "corpora"
 CHECKOV = shutil.which("checkov", path=os.path.dirname(sys.executable)) or shutil.which("checkov")
 
 
-def run(scanner: Scanner, *paths: Path, root: Path | None = None) -> ScanResult:
+def run(scanner: Scanner, *paths: Path, root: Path | None = None, **options: object) -> ScanResult:
     ts = discover(list(paths), root=root, use_git=False)
     mine = [t for t in ts.targets if scanner.applies(t)]
-    return scanner.scan(scanner.units(mine, ts.explicit), ScanContext(root=ts.root))
+    ctx = ScanContext(root=ts.root, options=options)
+    return scanner.scan(scanner.units(mine, ts.explicit), ctx)
 
 
 def pairs(result: ScanResult) -> set[tuple[str, str]]:
@@ -145,14 +146,22 @@ def test_kubernetes_and_workflows(iac_tree: Path) -> None:
 
 
 @pytest.mark.slow
-def test_unparsable_files_are_skipped_notices(tmp_path: Path) -> None:
+def test_unparsable_files_fail_the_run_templates_are_notices(tmp_path: Path) -> None:
+    """Not checked is not clean: a file Checkov cannot parse is an error naming the way out.
+    A template for a renderer we do not run (``{{ }}``) is a notice."""
     (tmp_path / "broken.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = \n')
     (tmp_path / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: [unclosed\n")
+    (tmp_path / "tpl.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ name }}\n  labels: {{ labels }}: x\n"
+    )
     result = run(IacScanner(), tmp_path)
-    skipped = {(e.path, e.kind) for e in result.errors}
-    assert ("broken.tf", ErrorKind.SKIPPED) in skipped
-    assert ("pod.yaml", ErrorKind.SKIPPED) in skipped
-    assert not [e for e in result.errors if e.kind is ErrorKind.ERROR]
+    kinds = {(e.path, e.kind) for e in result.errors}
+    assert ("broken.tf", ErrorKind.ERROR) in kinds
+    assert ("pod.yaml", ErrorKind.ERROR) in kinds
+    assert ("tpl.yaml", ErrorKind.SKIPPED) in kinds
+    for e in result.errors:
+        if e.kind is ErrorKind.ERROR:
+            assert "not checked" in e.message and "exclude" in e.message
 
 
 def test_checkov_exception_is_an_error_naming_the_framework(
@@ -171,7 +180,7 @@ def test_checkov_exception_is_an_error_naming_the_framework(
 
 
 @pytest.mark.skipif(shutil.which("helm") is not None, reason="helm is installed here")
-def test_helm_chart_without_helm_is_a_skipped_notice(tmp_path: Path) -> None:
+def test_helm_chart_without_helm_fails_unless_accepted(tmp_path: Path) -> None:
     chart = tmp_path / "chart"
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: demo\nversion: 0.1.0\n")
@@ -180,8 +189,11 @@ def test_helm_chart_without_helm_is_a_skipped_notice(tmp_path: Path) -> None:
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n"
     )
     result = run(IacScanner(), tmp_path)
-    assert [(e.path, e.kind) for e in result.errors] == [("chart", ErrorKind.SKIPPED)]
+    assert [(e.path, e.kind) for e in result.errors] == [("chart", ErrorKind.ERROR)]
     assert "helm is not installed" in result.errors[0].message
+    assert "unrendered to notice" in result.errors[0].message
+    accepted = run(IacScanner(), tmp_path, unrendered="notice")
+    assert [(e.path, e.kind) for e in accepted.errors] == [("chart", ErrorKind.SKIPPED)]
 
 
 def test_kustomize_remote_base_is_never_fetched(tmp_path: Path) -> None:
@@ -462,3 +474,20 @@ def test_a_worker_without_terraform_reports_what_a_full_checkov_does(tmp_path: P
     got |= {(s.split(":", 1)[1], f.path) for f in in_worker.findings for s in f.sources}
     got |= {(f.rule_id, a.rsplit(":", 1)[0]) for f in in_worker.findings for a in f.also_in}
     assert expected <= got
+
+
+def test_an_excluded_file_checkov_reads_beside_ours_is_not_our_failure(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checkov reads a Terraform folder whole: a file the user excluded that it cannot parse is
+    not a file we were asked to check (excluding is the documented way to accept it)."""
+    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n')
+    (tmp_path / "broken.tf").write_text('resource "aws_s3_bucket" "c" {\n  bucket = = "c"\n}\n')
+    monkeypatch.chdir(tmp_path)
+    args = ("scan", "--scanners", "iac", "--no-cache", "-f", "json", ".")
+    whole = cli(*args)
+    assert whole.code == 3
+    assert [e["path"] for e in whole.json["errors"]] == ["broken.tf"]
+    accepted = cli(*args, "--exclude", "broken.tf")
+    assert accepted.code == 1, accepted.out
+    assert accepted.json["errors"] == [] and accepted.json["findings"]

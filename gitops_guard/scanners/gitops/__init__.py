@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from gitops_guard.models import ErrorKind, Finding, ScanError, ScanResult
+from gitops_guard.models import Finding, ScanError, ScanResult
 from gitops_guard.scanners.checkov_severity import capped
 from gitops_guard.scanners.gitops._common import RULES, SCANNER
 from gitops_guard.scanners.interface import Rule, ScanContext, Scanner, Unit
@@ -102,8 +102,8 @@ class GitopsScanner(Scanner):
                 try:
                     findings.extend(rule.check(file, run))
                 except RecursionError:
-                    message = "input nested too deeply"
-                    run.errors.append(ScanError(SCANNER, message, file.path, ErrorKind.SKIPPED))
+                    message = "input nested too deeply; not checked"
+                    run.errors.append(ScanError(SCANNER, message, file.path))
                     break
         findings.sort(key=lambda f: f.sort_key)
         # No GG rule ranks a problem above the class other engines give it (mutable-image...).

@@ -66,8 +66,8 @@ class RunIndex:
         if target is None or got is None:
             return None
         if isinstance(got, OSError):
-            message = f"cannot read: {got.strerror or got}"
-            self.errors.append(ScanError(SCANNER, message, path, ErrorKind.SKIPPED))
+            message = f"cannot read: {got.strerror or got}; not checked"
+            self.errors.append(ScanError(SCANNER, message, path))
             self._parsed[path] = None
             return None
         parsed = Parsed(target, got)
@@ -75,7 +75,7 @@ class RunIndex:
             loaded = y.load(got)
             parsed.docs, parsed.problem = loaded.docs, loaded.problem
             if loaded.problem and path in self.reported:
-                self.errors.append(ScanError(SCANNER, loaded.problem, path, ErrorKind.SKIPPED))
+                self.errors.append(_unparsed(path, loaded.problem, loaded.templated))
         self._parsed[path] = parsed
         return parsed
 
@@ -109,3 +109,12 @@ class RunIndex:
         if key not in self._memo:
             self._memo[key] = compute()
         return cast(T, self._memo[key])
+
+
+def _unparsed(path: str, problem: str, templated: bool) -> ScanError:
+    """Malformed YAML was not checked: an error. A template for a renderer we do not run is a
+    notice (its text is still scanned for secrets)."""
+    if templated:
+        return ScanError(SCANNER, f"{problem}; not checked", path, ErrorKind.SKIPPED)
+    message = f"{problem}; not checked (fix it, or exclude it to accept that)"
+    return ScanError(SCANNER, message, path)

@@ -45,8 +45,8 @@ def load(text: str) -> Loaded:
     try:
         for node in safeyaml.compose_all(text, LIMITS):
             docs.append(node)
-    except safeyaml.LimitExceeded as exc:
-        return Loaded(tuple(docs), str(exc), templated)
+    except safeyaml.LimitExceeded as exc:  # hostile whatever else it holds
+        return Loaded(tuple(docs), str(exc), False)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
