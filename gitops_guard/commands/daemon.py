@@ -8,7 +8,6 @@ import click
 
 from gitops_guard import daemon as server
 from gitops_guard.exit_codes import ExitCode
-from gitops_guard.identity import code_version
 
 
 def _entry() -> server.Entry:
@@ -37,11 +36,11 @@ def daemon() -> None:
 @click.option("--foreground", is_flag=True, help="Stay attached (for debugging).")
 def start(idle: float, foreground: bool) -> int:
     """Start the background process (a no-op when one is running)."""
-    current = server.running()
-    if current == code_version():
+    reply = server.running()
+    if server.current(reply):
         click.echo(f"already running ({server.socket_path()})")
         return ExitCode.OK
-    if current is not None:  # started from other code (an upgrade, another environment)
+    if reply is not None:  # started from other code or engines (an upgrade, another environment)
         server.stop()
         time.sleep(0.2)
     if foreground:
