@@ -64,9 +64,8 @@ NAMED_CONFIG: dict[str, dict[str, str]] = {
     },
     "gpg": {"program": "/nonexistent/gitops-guard-disabled"},
 }
-#: Environment that locates the repository (the user's, e.g. a hook's GIT_INDEX_FILE); every
-#: other GIT_* variable of the caller is dropped (GIT_CONFIG_PARAMETERS/COUNT, GIT_EXTERNAL_DIFF,
-#: GIT_PAGER, GIT_SSH_COMMAND, GIT_ASKPASS, GIT_TRACE...).
+#: Environment that locates the repository (a hook's GIT_INDEX_FILE); every other GIT_* variable
+#: of the caller is dropped (GIT_CONFIG_PARAMETERS, GIT_EXTERNAL_DIFF, GIT_PAGER, GIT_SSH_...).
 LOCATION_ENV = frozenset(
     {
         "GIT_DIR",
