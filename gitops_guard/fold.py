@@ -12,6 +12,9 @@ base is reported once on the base manifest and once more per overlay. Here a ren
 3. else stays, one finding per object and check: renders of one object by several overlays
    fold into the first, naming the others in ``also_in``.
 
+A patch file is also a manifest ``checkov -d`` scans on its own; its finding of a check that the
+patched object already fails in a manifest of the kustomization joins that finding.
+
 Every folded finding's fingerprint is kept in ``merged`` (baselines stay exact).
 """
 
@@ -149,6 +152,15 @@ class _Graph:
         walk(directory, "", "")
         return out
 
+    def patch_files(self) -> dict[str, list[str]]:
+        """Patch files of the kustomizations read so far -> the folders of those that use them."""
+        out: dict[str, list[str]] = {}
+        for directory, k in list(self._dirs.items()):
+            for patch in k.patches if k is not None else ():
+                if k is not None and patch.path != k.path:  # not an inline patch
+                    out.setdefault(patch.path, []).append(directory)
+        return out
+
     def patch_for(self, directory: str, kind: str, rest: str) -> _Patch | None:
         """The patch of this kustomization aimed at the rendered object ``kind``/``rest``; a
         patch names the object as its resources do, before this kustomization's own prefix."""
@@ -248,7 +260,52 @@ def fold(findings: Sequence[Finding], files: Mapping[str, Path]) -> list[Finding
         else:
             alone[key] = len(out)
             out.append(r)
-    return out
+    return _fold_patch_files(out, by_check, graph)
+
+
+def _fold_patch_files(
+    out: list[Finding], by_check: Mapping[tuple[str, str], list[int]], graph: _Graph
+) -> list[Finding]:
+    """A patch file is also scanned as a manifest of its own (``checkov -d`` does so): its
+    finding of a check the patched object already fails in a manifest the kustomization is
+    made of is the same problem, and joins that finding (the patch named in ``also_in``)."""
+    patched = graph.patch_files()
+    gone: set[int] = set()
+    for indices in by_check.values():
+        for i in indices:
+            f = out[i]
+            obj = _object(f.resource or "")
+            if f.path not in patched or obj is None:
+                continue
+            home = next(
+                (
+                    j
+                    for d in patched[f.path]
+                    for j in _patched_sources(out, indices, graph, d, obj[1])
+                    if j != i and j not in gone
+                ),
+                None,
+            )
+            if home is not None:
+                out[home] = _join_into(out[home], f)
+                gone.add(i)
+    return [f for i, f in enumerate(out) if i not in gone]
+
+
+def _patched_sources(
+    out: Sequence[Finding], candidates: list[int], graph: _Graph, directory: str, name: str
+) -> Iterator[int]:
+    """Findings among ``candidates`` on the object a patch of ``directory`` names ``name`` (as
+    the kustomization's resources name it: their own prefixes applied, not this one's)."""
+    k = graph.get(directory)
+    own_prefix, own_suffix = (k.prefix, k.suffix) if k is not None else ("", "")
+    for path, prefix, suffix in graph.sources(directory):
+        inner_prefix = prefix[len(own_prefix) :]
+        inner_suffix = suffix[: len(suffix) - len(own_suffix)]
+        for i in candidates:
+            obj = _object(out[i].resource or "")
+            if out[i].path == path and obj and _renamed(name, obj[1], inner_prefix, inner_suffix):
+                yield i
 
 
 def _source_finding(

@@ -90,6 +90,23 @@ def test_renders_without_a_plain_source_fold_per_object_and_check(tmp_path: Path
     assert nine.also_in == ("dev/kustomization.yaml:2",)
 
 
+def test_a_patch_file_scanned_as_a_manifest_joins_the_base_finding(tmp_path: Path) -> None:
+    """``checkov -d`` also reads the patch on its own: the same check on the same object is the
+    base's problem, reported once (the patch named), never lost."""
+    files = write(tmp_path, TREE)
+    plain = ckv("CKV_K8S_16", "base/deploy.yaml", "Deployment.default.web")
+    at_patch = ckv("CKV_K8S_16", "prod/patch.yaml", "Deployment.default.web", 1, 4)
+    other_check = ckv("CKV_K8S_8", "prod/patch.yaml", "Deployment.default.web", 1, 4)
+    render = ckv("CKV_K8S_16", "prod/kustomization.yaml", "overlay:prod:Deployment.prod.web", 2, 9)
+    out = fold([plain, at_patch, other_check, render], files)
+    assert sorted((f.rule_id, f.path) for f in out) == [
+        ("CKV_K8S_16", "base/deploy.yaml"),
+        ("CKV_K8S_8", "prod/patch.yaml"),  # the base does not fail it: the patch's own finding
+    ]
+    (one,) = (f for f in out if f.rule_id == "CKV_K8S_16")
+    assert "prod/patch.yaml:1" in one.also_in and at_patch.fingerprint in one.merged
+
+
 def test_other_objects_and_checks_are_left_alone(tmp_path: Path) -> None:
     files = write(tmp_path, TREE)
     plain = ckv("CKV_K8S_16", "base/deploy.yaml", "Deployment.default.web")
