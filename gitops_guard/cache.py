@@ -107,7 +107,11 @@ class Cache:
                 findings=tuple(_finding_from(d) for d in raw["findings"]),
                 errors=tuple(
                     ScanError(
-                        str(e["scanner"]), str(e["message"]), e.get("path"), ErrorKind(e["kind"])
+                        str(e["scanner"]),
+                        str(e["message"]),
+                        e.get("path"),
+                        ErrorKind(e["kind"]),
+                        bool(e.get("lasting")),
                     )
                     for e in raw["errors"]
                 ),
@@ -126,7 +130,7 @@ class Cache:
             return
         data = {
             "findings": [_finding_to(f) for f in result.findings],
-            "errors": [e.to_dict() for e in result.errors],
+            "errors": [{**e.to_dict(), "lasting": e.lasting} for e in result.errors],
         }
         body = json.dumps(data, sort_keys=True)
         path = self._path(key)

@@ -199,6 +199,9 @@ class ScanError:
     path: str | None = None
     """File or directory concerned, relative to the scan root, if any."""
     kind: ErrorKind = ErrorKind.ERROR
+    lasting: bool = False
+    """A fact about the content (a file no engine can parse), not a mishap of the run (a crash,
+    a timeout): a result holding it is cached like a finding, under the same content key."""
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -113,6 +113,12 @@ def _changed(scanner: Scanner, units: Sequence[Unit], digests: Digests) -> list[
     return out
 
 
+def _passing(e: ScanError) -> bool:
+    """An error of this run only (a crash, a timeout, a file changed meanwhile): the result that
+    holds it is never cached. A lasting error (a file no engine can parse) is cached with it."""
+    return e.kind is ErrorKind.ERROR and not e.lasting
+
+
 def settle_work(
     w: Work, res: ScanResult, anchors: Anchors, cache: Cache | None, digests: Digests
 ) -> list[ScanResult]:
@@ -128,7 +134,7 @@ def settle_work(
         # Errors may quote file content (a parser's offending token): see gitops_guard.redact.
         per_unit[find(e.path)][1].append(replace(e, message=error_message(e.message)))
     per_unit = [(anchors.anchor_all(fs), es) for fs, es in per_unit]
-    failed = any(e.kind is ErrorKind.ERROR for e in res.errors)
+    failed = any(_passing(e) for e in res.errors)
     changed = _changed(w.scanner, w.units, digests) if cache is not None and w.keys else []
     if w.scanner.cross_file:
         merged = ScanResult(
@@ -183,7 +189,7 @@ def _store_wholes(plan: Plan, fresh: Mapping[str, list[ScanResult]], cache: Cach
     for name, (key, hits) in plan.wholes.items():
         parts = [*hits, *fresh.get(name, ())]
         errors = [e for r in parts for e in r.errors]
-        if any(e.kind is ErrorKind.ERROR for e in errors):
+        if any(_passing(e) for e in errors):
             continue  # a failure or a file changed meanwhile: never kept
         findings = tuple(f for r in parts for f in r.findings)
         cache.put(key, ScanResult(findings, tuple(errors)))

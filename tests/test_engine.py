@@ -11,7 +11,7 @@ import pytest
 
 from gitops_guard import engine, targets
 from gitops_guard.cache import Cache
-from gitops_guard.models import ErrorKind, Finding, ScanResult, Severity
+from gitops_guard.models import ErrorKind, Finding, ScanError, ScanResult, Severity
 from gitops_guard.scanners.interface import ScanContext, Scanner, Unit
 from gitops_guard.targets import Kind
 
@@ -174,6 +174,45 @@ def test_a_file_saved_during_the_scan_is_never_cached_under_its_old_bytes(
     direct = _run(root, [Editor()], jobs=1)  # no cache at all
     assert [f.line for f in second.findings] == [f.line for f in direct.findings]
     assert bool(direct.findings) == ("BAD" in after)
+
+
+class Unparsable(LineScanner):
+    """A file holding 'BROKEN' cannot be parsed (a lasting error); 'FLAKY' makes the engine
+    fail in this run only."""
+
+    name = "parser"
+
+    def scan(self, units: Sequence[Unit], ctx: ScanContext) -> ScanResult:
+        result = super().scan(units, ctx)
+        errors = []
+        for unit in units:
+            for t in unit.files:
+                content = t.abspath.read_text()
+                if "BROKEN" in content:
+                    errors.append(ScanError(self.name, "cannot parse", t.path, lasting=True))
+                if "FLAKY" in content:
+                    errors.append(ScanError(self.name, "engine crashed", t.path))
+        return ScanResult(result.findings, tuple(errors))
+
+
+def test_a_lasting_error_is_cached_a_passing_one_never(tree: Path, tmp_path: Path) -> None:
+    """A file no engine can parse fails every run, warm ones too, without rescanning; a crash
+    is never cached, so the next run scans again."""
+    (tree / "f00.txt").write_text("BROKEN\n")
+    calls = tmp_path / "calls"
+    scanner = Unparsable()
+    scanner.calls_file = calls
+    cold = _run(tree, [scanner], jobs=1, cache=Cache(tmp_path / "c"))
+    warm = _run(tree, [scanner], jobs=1, cache=Cache(tmp_path / "c"))
+    assert calls.read_text().split() == ["12"]  # answered from the cache
+    assert cold.failed and warm.failed
+    assert [(e.path, e.message) for e in warm.errors] == [("f00.txt", "cannot parse")]
+    assert warm.findings == cold.findings
+    (tree / "f01.txt").write_text("FLAKY\n")
+    _run(tree, [scanner], jobs=1, cache=Cache(tmp_path / "c"))
+    again = _run(tree, [scanner], jobs=1, cache=Cache(tmp_path / "c"))
+    assert calls.read_text().split()[-2:] == ["1", "1"]  # the crashed file is scanned again
+    assert again.failed
 
 
 def test_corrupt_cache_entry_is_ignored_and_rewritten(tree: Path, tmp_path: Path) -> None:

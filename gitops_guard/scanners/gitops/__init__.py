@@ -103,7 +103,7 @@ class GitopsScanner(Scanner):
                     findings.extend(rule.check(file, run))
                 except RecursionError:
                     message = "input nested too deeply; not checked"
-                    run.errors.append(ScanError(SCANNER, message, file.path))
+                    run.errors.append(ScanError(SCANNER, message, file.path, lasting=True))
                     break
         findings.sort(key=lambda f: f.sort_key)
         # No GG rule ranks a problem above the class other engines give it (mutable-image...).

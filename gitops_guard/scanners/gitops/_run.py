@@ -117,4 +117,4 @@ def _unparsed(path: str, problem: str, templated: bool) -> ScanError:
     if templated:
         return ScanError(SCANNER, f"{problem}; not checked", path, ErrorKind.SKIPPED)
     message = f"{problem}; not checked (fix it, or exclude it to accept that)"
-    return ScanError(SCANNER, message, path)
+    return ScanError(SCANNER, message, path, lasting=True)
