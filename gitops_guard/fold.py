@@ -155,9 +155,11 @@ class _Graph:
     def patch_files(self) -> dict[str, list[str]]:
         """Patch files of the kustomizations read so far -> the folders of those that use them."""
         out: dict[str, list[str]] = {}
-        for directory, k in list(self._dirs.items()):
-            for patch in k.patches if k is not None else ():
-                if k is not None and patch.path != k.path:  # not an inline patch
+        for directory, k in self._dirs.items():
+            if k is None:
+                continue
+            for patch in k.patches:
+                if patch.path != k.path:  # not an inline patch
                     out.setdefault(patch.path, []).append(directory)
         return out
 
