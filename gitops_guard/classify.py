@@ -155,6 +155,11 @@ _ODD_ALLOWED = 2
 _BLOCK = 8192
 
 
+def has_template_syntax(text: str) -> bool:
+    """Whether ``text`` holds Go/Helm (``{{``) or Jinja (``{%``) template syntax."""
+    return "{{" in text or "{%" in text
+
+
 def is_binary(head: bytes) -> bool:
     """True for content no text scanner can read: a binary format's signature, or more than a
     few odd control bytes (3% of the first block) (UTF-16 with a BOM is text)."""
@@ -202,7 +207,7 @@ def _view(path: str, head: bytes, chart_roots: frozenset[str]) -> _File:
         chart=chart,
         in_templates=chart is not None
         and "templates" in p.relative_to(chart).parts[:-1]
-        and ("{{" in text or "{%" in text),
+        and has_template_syntax(text),
     )
 
 

@@ -31,6 +31,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from gitops_guard import safeyaml, text
+from gitops_guard.classify import has_template_syntax
 from gitops_guard.models import ErrorKind, ScanError
 from gitops_guard.scanners import kustomize
 from gitops_guard.scanners.checkov_common import CheckovScanner, Job
@@ -310,7 +311,7 @@ def _yaml_problem(path: Path) -> tuple[str | None, bool]:
         return "not UTF-8", False
     except OSError as exc:
         return type(exc).__name__, False
-    templated = "{{" in content or "{%" in content
+    templated = has_template_syntax(content)
     try:
         for _ in safeyaml.compose_all(content):
             pass

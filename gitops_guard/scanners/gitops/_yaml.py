@@ -18,6 +18,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gitops_guard import safeyaml
+from gitops_guard.classify import has_template_syntax
 
 #: What one document may cost the rules once its aliases are followed.
 LIMITS = safeyaml.Limits(max_nodes=500_000)
@@ -41,7 +42,7 @@ class Loaded:
 def load(text: str) -> Loaded:
     """Compose every document of ``text``; keep the good documents before an error."""
     docs: list[Node] = []
-    templated = "{{" in text or "{%" in text
+    templated = has_template_syntax(text)
     try:
         for node in safeyaml.compose_all(text, LIMITS):
             docs.append(node)
