@@ -28,13 +28,12 @@ import struct
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitops_guard import daemon_trust as trust
 from gitops_guard.exit_codes import ExitCode
-from gitops_guard.identity import code_version
+from gitops_guard.identity import code_version, installed_version
 
 if TYPE_CHECKING:
     from gitops_guard.scanners.interface import Scanner
@@ -95,13 +94,6 @@ def socket_path() -> Path:
     return _cache_dir() / trust.FOLDER / _name()
 
 
-def _installed(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
 @contextlib.contextmanager
 def _connect(timeout: float) -> Iterator[socket.socket]:
     """A connection to the user's own server (see :mod:`gitops_guard.daemon_trust`); raises
@@ -127,7 +119,9 @@ def current(reply: Mapping[str, object] | None) -> bool:
     if reply is None or reply.get("status") != "pong" or reply.get("code") != code_version():
         return False
     engines = reply.get("engines")
-    return isinstance(engines, dict) and all(_installed(str(d)) == v for d, v in engines.items())
+    return isinstance(engines, dict) and all(
+        installed_version(str(d)) == v for d, v in engines.items()
+    )
 
 
 def try_remote(argv: Sequence[str]) -> int | None:
@@ -231,7 +225,7 @@ def _engines(loaded: Sequence[Scanner]) -> dict[str, str]:
     for ep in scanners.available().values():
         if ep.dist is not None and ep.dist.name != "gitops-guard":
             names.add(ep.dist.name)
-    return {name: _installed(name) for name in sorted(names)}
+    return {name: installed_version(name) for name in sorted(names)}
 
 
 def _interrupt_on_message(conn: socket.socket) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
+from importlib import metadata
 from pathlib import Path
 
 from gitops_guard import __version__
@@ -28,3 +29,12 @@ def _package_version(top: str) -> str:
                 st = path.stat()
                 parts += [str(path), str(st.st_size), str(st.st_mtime_ns)]
     return stable_hash(*parts)
+
+
+def installed_version(distribution: str) -> str:
+    """The installed version of ``distribution`` from its metadata (no import), or
+    ``not installed``."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "not installed"

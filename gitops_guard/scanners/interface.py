@@ -12,10 +12,10 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import ClassVar
 
+from gitops_guard.identity import installed_version
 from gitops_guard.models import ScanResult, Severity
 from gitops_guard.targets import Target
 
@@ -98,10 +98,7 @@ class Scanner(abc.ABC):
             from gitops_guard import __version__
 
             return __version__
-        try:
-            return metadata.version(self.distribution)
-        except metadata.PackageNotFoundError:
-            return "not installed"
+        return installed_version(self.distribution)
 
     def engine_label(self) -> str:
         """What ``gitops-guard scanners`` shows in its engine column."""
