@@ -100,11 +100,9 @@ def ran_locally(runs: list[GitRun], client: int) -> bool:
     return all(client in run.parents for run in runs)
 
 
-def run_client(
-    env: dict[str, str], cwd: Path, *args: str
-) -> tuple[subprocess.CompletedProcess[str], int]:
-    """``scan ARGS`` in its own session (as a terminal's foreground job); with its pid."""
-    proc = subprocess.Popen(
+def start_client(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Popen[str]:
+    """``scan ARGS`` started in its own session (as a terminal's foreground job)."""
+    return subprocess.Popen(
         [sys.executable, "-m", "gitops_guard", "scan", "-f", "json", "--no-cache", *args],
         env=env,
         cwd=cwd,
@@ -113,6 +111,13 @@ def run_client(
         text=True,
         start_new_session=True,
     )
+
+
+def run_client(
+    env: dict[str, str], cwd: Path, *args: str
+) -> tuple[subprocess.CompletedProcess[str], int]:
+    """``scan ARGS`` run to its end in its own session; with its pid."""
+    proc = start_client(env, cwd, *args)
     stdout, stderr = proc.communicate(timeout=300)
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr), proc.pid
 

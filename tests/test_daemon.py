@@ -10,7 +10,6 @@ import shutil
 import signal
 import socket
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -18,7 +17,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from daemontest import RISKY, FakeGit, cli_env, gg, ran_locally, run_client, scan, start_daemon
+from daemontest import (
+    RISKY,
+    FakeGit,
+    cli_env,
+    gg,
+    ran_locally,
+    run_client,
+    scan,
+    start_client,
+    start_daemon,
+)
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="the daemon is used on Linux only"
@@ -140,15 +149,7 @@ def test_ctrl_c_in_the_client_stops_the_run_in_the_daemon(
     start_daemon(env, work)
     git.runs()
     git.hang.touch()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gitops_guard", "scan", "-f", "json", "--no-cache", "app.py"],
-        env=env,
-        cwd=work,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    proc = start_client(env, work, "app.py")
     try:
         deadline = time.monotonic() + 60
         while not git.hung.exists() or not git.hung.read_text().strip():
